@@ -1,0 +1,1 @@
+print("kwasm-node-installer: not implemented yet")

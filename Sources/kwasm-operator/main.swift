@@ -1,0 +1,1 @@
+print("kwasm-operator: not implemented yet")
