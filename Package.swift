@@ -100,6 +100,10 @@ var targets: [Target] = [
         dependencies: ["KubernetesClient", "FakeKubernetesAPI"]
     ),
     .testTarget(
+        name: "FakeKubernetesAPITests",
+        dependencies: ["FakeKubernetesAPI", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+    ),
+    .testTarget(
         name: "KubernetesRuntimeTests",
         dependencies: ["KubernetesRuntime", "KubernetesClient", "FakeKubernetesAPI"]
     ),
