@@ -77,6 +77,29 @@ var targets: [Target] = [
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
     ),
+    // A simulated cluster around the fake API server: nodes, and a kubelet that runs installer
+    // Jobs either by faking their result or by executing kwasm-node-installer for real.
+    .target(
+        name: "ClusterSimulator",
+        dependencies: [
+            "FakeKubernetesAPI",
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
+    .executableTarget(
+        name: "kwasm-dev-cluster",
+        dependencies: [
+            "ClusterSimulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]
+    ),
+    .executableTarget(
+        name: "kwasm-operator-bench",
+        dependencies: [
+            "KubernetesClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]
+    ),
     .executableTarget(
         name: "kwasm-operator",
         dependencies: [
@@ -113,7 +136,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "WasmOperatorTests",
-        dependencies: ["WasmOperator", "KubernetesClient", "KubernetesRuntime", "FakeKubernetesAPI"]
+        dependencies: ["WasmOperator", "KubernetesClient", "KubernetesRuntime", "FakeKubernetesAPI", "ClusterSimulator"]
     ),
 ]
 

@@ -1,0 +1,1 @@
+// Placeholder so the module builds; see issue 5.

@@ -1,0 +1,1 @@
+print("kwasm-dev-cluster: not implemented yet")

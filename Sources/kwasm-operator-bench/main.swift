@@ -1,0 +1,1 @@
+print("kwasm-operator-bench: not implemented yet")
