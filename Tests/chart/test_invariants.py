@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (ALL_RUNTIMES, DIGEST, NAMESPACE, RELEASE, VALUE_SETS, contract_operator_flags,
-                      contract_runtime_catalog, deployment_args)
+from conftest import (ALL_RUNTIMES, DIGEST, NAMESPACE, VALUE_SETS, contract_operator_flags,
+                      contract_runtime_catalog, deployment_args, render)
 
 EXPECTED_RBAC = json.loads((Path(__file__).parent / "expected_rbac.json").read_text())
 FLOATING_TAGS = ("latest", "main", "master")
@@ -33,26 +33,41 @@ def pod_specs(rendered):
             for o in rendered.objects if o["kind"] in ("Deployment", "Job")]
 
 
+def identities(rendered):
+    """(ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding, pod specs) of the operator
+    and, when enabled, of the cleanup hook (its own hook objects)."""
+    result = []
+    for pool, kind_of_pod in ((rendered.resources, "Deployment"), (rendered.hooks, "Job")):
+        def one(kind):
+            found = [o for o in pool if o["kind"] == kind]
+            assert len(found) == 1, (kind, len(found))
+            return found[0]
+        if not [o for o in pool if o["kind"] == kind_of_pod]:
+            continue
+        pods = [o["spec"]["template"]["spec"] for o in pool if o["kind"] == kind_of_pod]
+        result.append((one("ServiceAccount"), one("ClusterRole"), one("ClusterRoleBinding"), one("Role"), one("RoleBinding"), pods))
+    return result
+
+
 @pytest.mark.parametrize("set_name", VALUE_SETS)
 def test_rbac_is_exactly_the_expected_least_privilege(rendered_sets, set_name):
-    rendered = rendered_sets[set_name]
-    cluster_role = rendered.one("ClusterRole")
-    role = rendered.one("Role")
-    assert normalized(cluster_role["rules"]) == normalized(EXPECTED_RBAC["cluster"])
-    assert normalized(role["rules"]) == normalized(EXPECTED_RBAC["namespaced"])
-    assert role["metadata"]["namespace"] == NAMESPACE
-    # No wildcard anywhere, no secrets, no escalation paths.
-    for rule in cluster_role["rules"] + role["rules"]:
-        assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"]
-        assert not {"secrets", "clusterroles", "roles", "rolebindings", "clusterrolebindings"} & set(rule["resources"])
-        assert not {"escalate", "bind", "impersonate"} & set(rule["verbs"])
-    # Bound to the ServiceAccount both the operator and the cleanup hook run as.
-    sa = rendered.one("ServiceAccount")["metadata"]["name"]
-    for binding, role_obj in ((rendered.one("ClusterRoleBinding"), cluster_role), (rendered.one("RoleBinding"), role)):
-        assert binding["roleRef"]["name"] == role_obj["metadata"]["name"]
-        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": sa, "namespace": NAMESPACE}]
-    for name, spec in pod_specs(rendered):
-        assert spec["serviceAccountName"] == sa, name
+    found = identities(rendered_sets[set_name])
+    assert len(found) == (1 if set_name == "cleanup-disabled" else 2)
+    for sa, cluster_role, cluster_binding, role, role_binding, pods in found:
+        assert normalized(cluster_role["rules"]) == normalized(EXPECTED_RBAC["cluster"]), cluster_role["metadata"]["name"]
+        assert normalized(role["rules"]) == normalized(EXPECTED_RBAC["namespaced"]), role["metadata"]["name"]
+        assert role["metadata"]["namespace"] == NAMESPACE
+        # No wildcard anywhere, no secrets, no escalation paths.
+        for rule in cluster_role["rules"] + role["rules"]:
+            assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"]
+            assert not {"secrets", "clusterroles", "roles", "rolebindings", "clusterrolebindings"} & set(rule["resources"])
+            assert not {"escalate", "bind", "impersonate"} & set(rule["verbs"])
+        name = sa["metadata"]["name"]
+        for binding, role_obj in ((cluster_binding, cluster_role), (role_binding, role)):
+            assert binding["roleRef"]["name"] == role_obj["metadata"]["name"]
+            assert binding["subjects"] == [{"kind": "ServiceAccount", "name": name, "namespace": NAMESPACE}]
+        for spec in pods:
+            assert spec["serviceAccountName"] == name
 
 
 def test_nodes_are_never_updated_only_patched():
@@ -95,7 +110,7 @@ def test_operator_flags_are_exactly_the_contract_ones(rendered_sets, set_name):
     contract = contract_operator_flags()
     rendered = rendered_sets[set_name]
     commands = [("run", deployment_args(rendered))]
-    commands += [("cleanup", j["spec"]["template"]["spec"]["containers"][0]["args"]) for j in rendered.hooks]
+    commands += [("cleanup", j["spec"]["template"]["spec"]["containers"][0]["args"]) for j in rendered.hooks if j["kind"] == "Job"]
     for subcommand, args in commands:
         assert args[0] == subcommand
         for arg in args[1:]:
@@ -159,7 +174,7 @@ def test_a_digest_pins_both_images(rendered_sets):
     for _, spec in pod_specs(rendered):
         assert spec["containers"][0]["image"] == "ghcr.io/kwasm/kwasm-operator@" + DIGEST
         assert spec["imagePullSecrets"] == [{"name": "mirror-creds"}]
-    for args in [deployment_args(rendered)] + [j["spec"]["template"]["spec"]["containers"][0]["args"] for j in rendered.hooks]:
+    for args in [deployment_args(rendered)] + [j["spec"]["template"]["spec"]["containers"][0]["args"] for j in rendered.hooks if j["kind"] == "Job"]:
         assert arg_value(args, "--installer-image") == "registry.example.com:5000/mirror/kwasm-node-installer@sha256:" + "cd" * 32
         assert arg_value(args, "--image-pull-secret") == "mirror-creds"
 
@@ -173,27 +188,41 @@ def test_namespace_created_by_the_chart_allows_privileged_installer_pods(rendere
     assert not rendered_sets["default"].of_kind("Namespace"), "helm --create-namespace owns it by default"
 
 
-def test_uninstall_runs_a_pre_delete_cleanup_hook_that_reaches_the_cluster(default, rendered_sets):
-    hooks = default.hooks
-    assert [h["kind"] for h in hooks] == ["Job"]
-    job = hooks[0]
-    annotations = job["metadata"]["annotations"]
-    assert annotations["helm.sh/hook"] == "pre-delete"
-    assert set(annotations["helm.sh/hook-delete-policy"].split(",")) == {"before-hook-creation", "hook-succeeded"}
+@pytest.mark.parametrize("set_name,event", [("default", "post-delete"), ("cleanup-pre-delete", "pre-delete")])
+def test_uninstall_runs_a_cleanup_hook_with_its_own_rbac(rendered_sets, set_name, event):
+    rendered = rendered_sets[set_name]
+    hooks = rendered.hooks
+    assert sorted(h["kind"] for h in hooks) == sorted(
+        ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Job"])
+    for hook in hooks:
+        annotations = hook["metadata"]["annotations"]
+        assert annotations["helm.sh/hook"] == event
+        assert set(annotations["helm.sh/hook-delete-policy"].split(",")) == {"before-hook-creation", "hook-succeeded"}
+        # The identity exists before the Job starts and until it has finished.
+        assert int(annotations["helm.sh/hook-weight"]) == (0 if hook["kind"] == "Job" else -10)
+    job = next(h for h in hooks if h["kind"] == "Job")
     spec = job["spec"]["template"]["spec"]
     assert spec["restartPolicy"] == "Never"
-    assert job["spec"]["activeDeadlineSeconds"] == 900
+    assert job["spec"]["activeDeadlineSeconds"] == (900 if set_name == "default" else 1800)
     container = spec["containers"][0]
     assert container["args"][0] == "cleanup"
-    # Same identity, image and installer settings as the operator, so it can run uninstall Jobs.
-    operator = default.one("Deployment")["spec"]["template"]["spec"]
+    # Same image and installer settings as the operator, so it can run the same uninstall Jobs.
+    operator = rendered.one("Deployment")["spec"]["template"]["spec"]
     assert container["image"] == operator["containers"][0]["image"]
-    assert spec["serviceAccountName"] == operator["serviceAccountName"]
-    assert arg_value(container["args"], "--installer-image") == arg_value(deployment_args(default), "--installer-image")
-    # The RBAC the hook uses is a normal release resource: Helm deletes it only after pre-delete hooks finish.
-    for kind in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"):
-        assert "helm.sh/hook" not in (default.one(kind)["metadata"].get("annotations") or {})
+    assert arg_value(container["args"], "--installer-image") == arg_value(deployment_args(rendered), "--installer-image")
+    assert arg_value(container["args"], "--runtimes") == arg_value(deployment_args(rendered), "--runtimes")
+    assert "--leader-elect" not in container["args"]
+
+
+def test_no_cleanup_hook_when_disabled(rendered_sets):
     assert rendered_sets["cleanup-disabled"].hooks == []
+
+
+def test_a_chart_created_namespace_outlives_the_post_delete_hook(chart):
+    post = render(chart, {"namespace": {"create": True}}).one("Namespace")
+    assert post["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    pre = render(chart, {"namespace": {"create": True}, "cleanup": {"hook": "pre-delete"}}).one("Namespace")
+    assert "annotations" not in pre["metadata"]
 
 
 def test_crd_matches_the_contract(default):

@@ -101,3 +101,54 @@ capabilities:
 {{- $first := first .Values.provisioning.runtimes -}}
 {{- if eq $first "crun-wasmedge" }}crun{{ else }}{{ $first }}{{ end -}}
 {{- end -}}
+
+{{/*
+RBAC rules: exactly what the operator calls (Tests/chart/expected_rbac.json). Shared by the
+operator's ClusterRole/Role and the cleanup hook's own ClusterRole/Role.
+*/}}
+{{- define "kwasm-operator.clusterRules" -}}
+# Watch nodes; merge-patch only our label (kwasm.sh/kwasm-provisioned). Never update/PUT.
+- apiGroups: [""]
+  resources: [nodes]
+  verbs: [get, list, watch, patch]
+# One RuntimeClass per enabled runtime, kept in sync (server-side apply) and removed on cleanup.
+- apiGroups: [node.k8s.io]
+  resources: [runtimeclasses]
+  verbs: [get, list, watch, create, update, patch, delete]
+# One WasmNodeStatus per selected node.
+- apiGroups: [kwasm.sh]
+  resources: [wasmnodestatuses]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [kwasm.sh]
+  resources: [wasmnodestatuses/status]
+  verbs: [get, update, patch]
+# Events about Nodes (cluster-scoped objects: their events land in the "default" namespace).
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create, patch]
+{{- end -}}
+
+{{- define "kwasm-operator.namespacedRules" -}}
+# One installer Job per (node, operation); finished Jobs are deleted.
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, list, watch, create, delete]
+# The installer's JSON report is the Job pod's termination message.
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, watch]
+# Leader election (--leader-elect).
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [get, create, update]
+{{- end -}}
+
+{{- define "kwasm-operator.cleanupName" -}}
+{{- include "kwasm-operator.fullname" . | trunc 55 | trimSuffix "-" -}}-cleanup
+{{- end -}}
+
+{{/* Annotations of the cleanup hook's objects; weight orders RBAC (-10) before the Job (0). */}}
+{{- define "kwasm-operator.cleanupHookAnnotations" -}}
+helm.sh/hook: {{ .Values.cleanup.hook }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end -}}
