@@ -1,16 +1,490 @@
 /// Implementation behind ``ConfigEngine``.
+///
+/// Every host file we touch is handled the same way: undo whatever an earlier run did (managed
+/// block, imports edit, taken-over lines) to recover the user's own bytes, then apply the current
+/// definitions to those bytes. Both steps are deterministic, so re-applying is byte-identical and
+/// uninstall is exactly the undo step.
 struct Planner {
     let snapshot: HostConfigSnapshot
+    var layout: DistroLayout { snapshot.layout }
+
+    // MARK: user files
+
+    /// A host file split into the user's own bytes and what an earlier run of ours recorded.
+    struct UserFile {
+        var path: String
+        /// Current bytes on the host (nil: missing).
+        var current: [UInt8]?
+        /// The user's bytes with all our edits undone.
+        var base: [UInt8]
+        var metadata: ManagedBlock.Metadata
+        var hasBlock: Bool
+        var tookOver: Set<String>
+    }
+
+    func userFile(_ path: String, backup: [String: [UInt8]] = [:]) throws(ConfigError) -> UserFile {
+        let current = snapshot.contents(of: path)
+        guard let current else {
+            return UserFile(path: path, current: nil, base: [], metadata: .init(), hasBlock: false, tookOver: [])
+        }
+        let found: ManagedBlock.Found?
+        do {
+            found = try ManagedBlock.find(in: current, file: path)
+        } catch {
+            if let saved = backup[path] {
+                return UserFile(path: path, current: current, base: saved, metadata: .init(), hasBlock: true, tookOver: [])
+            }
+            throw error
+        }
+        guard let found else {
+            return UserFile(path: path, current: current, base: current, metadata: .init(), hasBlock: false, tookOver: [])
+        }
+        var base = ManagedBlock.remove(found, from: current)
+        if let entry = found.metadata.importsEntry { base = undoImportsEntry(entry, in: base) }
+        if let line = found.metadata.importsLine { base = undoImportsLine(line, in: base) }
+        let tookOver = tookOverHandlers(current[found.range])
+        if !tookOver.isEmpty { base = ManagedBlock.restoreTakenOverLines(base) }
+        return UserFile(path: path, current: current, base: base, metadata: found.metadata, hasBlock: true, tookOver: tookOver)
+    }
+
+    private func tookOverHandlers(_ block: ArraySlice<UInt8>) -> Set<String> {
+        let marker = ManagedBlock.metaPrefix + "took-over "
+        var result = Set<String>()
+        for line in String(decoding: block, as: UTF8.self).split(separator: "\n") {
+            let clean = line.hasSuffix("\r") ? line.dropLast() : line
+            if clean.hasPrefix(marker) { result.insert(String(clean.dropFirst(marker.count))) }
+        }
+        return result
+    }
+
+    func parse(_ bytes: [UInt8], path: String) throws(ConfigError) -> TOMLDocument {
+        do {
+            return try TOMLParser.parse(bytes)
+        } catch {
+            if let language = TemplateText.language(of: bytes) {
+                throw ConfigError(.notAContainerdConfig, file: path, line: error.line, column: error.column,
+                                  reason: "not a containerd config: this looks like a \(language) template (invalid TOML until rendered: \(error.reason)); configure the tool that renders it instead")
+            }
+            throw ConfigError(.parseError, file: path, line: error.line, column: error.column,
+                              reason: "invalid TOML: \(error.reason)")
+        }
+    }
+
+    // MARK: install
 
     func install(definitions: [RuntimeDefinition], options: InstallOptions) throws(ConfigError) -> ConfigPlan {
-        throw ConfigError(.unsupportedLayout, reason: "not implemented yet")
+        try RuntimeTables.validate(definitions)
+        switch layout.distro {
+        case .default, .microk8s: return try installMainConfig(definitions, options)
+        case .k0s: return try installK0s(definitions)
+        case .k3s, .rke2: return try installRancher(definitions)
+        }
     }
+
+    /// default and MicroK8s: schema 1/2 (containerd 1.x) → our block in the main file;
+    /// schema 3 (containerd 2.x, default distro) → drop-in + imports entry.
+    private func installMainConfig(_ definitions: [RuntimeDefinition], _ options: InstallOptions) throws(ConfigError) -> ConfigPlan {
+        let mainPath = layout.mainConfigPath
+        var main = try userFile(mainPath)
+        var createdBase = main.metadata.createdBase
+        if main.current == nil {
+            guard layout.distro == .default else {
+                throw ConfigError(.missingDefaults, file: mainPath, reason: "the MicroK8s containerd template is missing")
+            }
+            guard let defaults = snapshot.defaultConfig, !defaults.isEmpty else {
+                throw ConfigError(.missingDefaults, file: mainPath,
+                                  reason: "config file is missing and no `containerd config default` output was supplied; refusing to write a config without containerd's CRI defaults")
+            }
+            main.base = defaults
+            createdBase = ManagedBlock.digest(defaults)
+        }
+        let doc = try parse(main.base, path: mainPath)
+        let schema = try ConfigSchema.detect(doc, file: mainPath)
+        let useDropIn = schema == 3 && layout.distro == .default && layout.dropInPath != nil
+        let pluginID = ConfigSchema.criPluginID(schema: schema, doc: doc)
+        let runtimesPath = ConfigSchema.runtimesPath(pluginID: pluginID)
+        if !useDropIn, let obstacle = doc.obstacle(on: runtimesPath) {
+            throw ConfigError(.unsupportedLayout, file: mainPath, line: obstacle.line,
+                              reason: "\(obstacle.reason); rewrite it as [\(TOMLKey.render(runtimesPath))] sub-tables so runtimes can be added")
+        }
+        let takeOver = main.tookOver.union(options.takeOver ? Set(definitions.map(\.handler)) : [])
+        var (base, tookOver) = try resolveConflicts(definitions, doc: doc, runtimesPath: runtimesPath,
+                                                    path: mainPath, takeOver: takeOver)
+        let inherited = RuntimeTables.inheritedOptions(from: doc, runtimesPath: runtimesPath)
+        let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: schema,
+                                        version: snapshot.containerdVersion, inherited: inherited)
+        var facts = commonFacts(createdBase: createdBase, tookOver: tookOver)
+        var files: [PlannedFile] = []
+
+        if useDropIn, let dropInPath = layout.dropInPath {
+            files += try dropInFile(dropInPath, schema: 3, body: body, definitions: definitions)
+            // Take-over may have shifted bytes: locate the imports entry in the edited text.
+            let edited = tookOver.isEmpty ? doc : try parse(base, path: mainPath)
+            let imports = edited.rootEntry("imports")
+            let covered: Bool
+            switch imports?.value {
+            case nil: covered = false
+            case .array(let items)?:
+                covered = items.contains { item in
+                    item.stringValue.map { ImportGlob.covers($0, path: dropInPath, configPath: mainPath) } ?? false
+                }
+            default:
+                throw ConfigError(.parseError, file: mainPath, line: imports?.firstLine, reason: "root key 'imports' must be an array of strings")
+            }
+            if !covered {
+                let quoted = TOMLString.basic(dropInPath)
+                if let imports, let open = imports.arrayOpenBracket {
+                    let insertion = imports.arrayLastElementEnd.map { ($0, ", " + quoted) } ?? (open + 1, quoted)
+                    base.insert(contentsOf: Array(insertion.1.utf8), at: insertion.0)
+                    facts.append("imports-entry " + insertion.1)
+                } else {
+                    let line = "imports = [\(quoted)]"
+                    let at = base.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+                    base.insert(contentsOf: Array((line + ManagedBlock.lineEnding(of: base)).utf8), at: at)
+                    facts.append("imports-line " + line)
+                }
+            }
+            let newMain: [UInt8]
+            if facts.isEmpty {
+                newMain = base
+            } else {
+                newMain = ManagedBlock.append(body: ["# Wasm runtimes are in \(dropInPath) (imported above)."],
+                                              metadata: facts, to: base)
+            }
+            _ = try validated(newMain, path: mainPath)
+            files += plannedFile(main, newContents: newMain, created: createdBase != nil)
+            // Write order: the drop-in must exist before the main file imports it.
+        } else {
+            facts.insert("runtimes " + definitions.map(\.handler).sorted().joined(separator: ","), at: 0)
+            let newMain = ManagedBlock.append(body: body, metadata: facts, to: base)
+            _ = try validated(newMain, path: mainPath)
+            files += plannedFile(main, newContents: newMain, created: createdBase != nil)
+            // A drop-in from an earlier install on containerd 2.x that is no longer used.
+            files += try removeOwnDropIn()
+        }
+        return ConfigPlan(files: files, schema: schema, effectiveConfigPath: mainPath, criPluginID: pluginID)
+    }
+
+    /// k0s: always a drop-in in /etc/k0s/containerd.d (k0s imports and merges it itself).
+    private func installK0s(_ definitions: [RuntimeDefinition]) throws(ConfigError) -> ConfigPlan {
+        guard let dropInPath = layout.dropInPath else {
+            throw ConfigError(.unsupportedLayout, reason: "k0s layout needs a drop-in path")
+        }
+        let mainPath = layout.mainConfigPath
+        var doc: TOMLDocument?
+        var schema = (snapshot.containerdVersion?.major ?? 1) >= 2 ? 3 : 2
+        if let main = snapshot.contents(of: mainPath) {
+            let parsed = try parse(main, path: mainPath)
+            schema = try ConfigSchema.detect(parsed, file: mainPath)
+            doc = parsed
+        }
+        let pluginID = ConfigSchema.criPluginID(schema: schema, doc: doc)
+        let runtimesPath = ConfigSchema.runtimesPath(pluginID: pluginID)
+        if let doc { try checkConflicts(definitions, doc: doc, runtimesPath: runtimesPath, path: mainPath) }
+        let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: schema,
+                                        version: snapshot.containerdVersion,
+                                        inherited: RuntimeTables.inheritedOptions(from: doc, runtimesPath: runtimesPath))
+        let files = try dropInFile(dropInPath, schema: schema, body: body, definitions: definitions)
+        return ConfigPlan(files: files, schema: schema, effectiveConfigPath: dropInPath, criPluginID: pluginID)
+    }
+
+    /// k3s / RKE2: they regenerate config.toml on every start, so edit the template (or, where the
+    /// rendered config imports `config-v3.toml.d/*.toml`, use a drop-in there).
+    private func installRancher(_ definitions: [RuntimeDefinition]) throws(ConfigError) -> ConfigPlan {
+        let renderedPath = layout.mainConfigPath
+        var renderedDoc: TOMLDocument?
+        var schema = (snapshot.containerdVersion?.major ?? 1) >= 2 ? 3 : 2
+        if let rendered = snapshot.contents(of: renderedPath) {
+            // The rendered file contains a copy of our block (k3s renders it from the template).
+            let own = try userFile(renderedPath)
+            let doc = try parse(own.base, path: renderedPath)
+            schema = try ConfigSchema.detect(doc, file: renderedPath)
+            renderedDoc = doc
+            _ = rendered
+        }
+        if schema == 3, let dropInPath = layout.dropInPath,
+           case .array(let items)? = renderedDoc?.rootEntry("imports")?.value,
+           items.contains(where: { $0.stringValue.map { ImportGlob.covers($0, path: dropInPath, configPath: renderedPath) } ?? false }) {
+            let runtimesPath = ConfigSchema.runtimesPath(pluginID: ConfigSchema.v3PluginID)
+            if let renderedDoc { try checkConflicts(definitions, doc: renderedDoc, runtimesPath: runtimesPath, path: renderedPath) }
+            let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: 3,
+                                            version: snapshot.containerdVersion,
+                                            inherited: RuntimeTables.inheritedOptions(from: renderedDoc, runtimesPath: runtimesPath))
+            var files = try dropInFile(dropInPath, schema: 3, body: body, definitions: definitions)
+            for template in [layout.templatePath, layout.templateV3Path].compactMap({ $0 }) {
+                files += try removeOwnChanges(template)
+            }
+            return ConfigPlan(files: files, schema: 3, effectiveConfigPath: dropInPath, criPluginID: ConfigSchema.v3PluginID)
+        }
+
+        guard let v2Template = layout.templatePath else {
+            throw ConfigError(.unsupportedLayout, reason: "\(layout.distro.rawValue) layout needs a template path")
+        }
+        let v3Template = layout.templateV3Path
+        let targetPath: String
+        if let v3Template, snapshot.contents(of: v3Template) != nil {
+            targetPath = v3Template
+        } else if snapshot.contents(of: v2Template) != nil {
+            targetPath = v2Template
+        } else {
+            targetPath = schema == 3 ? (v3Template ?? v2Template) : v2Template
+        }
+        var template = try userFile(targetPath)
+        var createdBase = template.metadata.createdBase
+        var blockSchema = schema
+        if template.current == nil {
+            template.base = Array("{{ template \"base\" . }}\n".utf8)
+            createdBase = ManagedBlock.digest(template.base)
+        } else {
+            let scan = TemplateText.scan(template.base)
+            if let version = scan.version {
+                guard (1...3).contains(version) else {
+                    throw .unsupportedSchema(version, file: targetPath, line: scan.versionLine)
+                }
+                blockSchema = Int(version)
+            } else if !scan.includesBase {
+                blockSchema = 1  // rendered as-is without a version key: containerd reads schema 1
+            }
+            let runtimesPath = ConfigSchema.runtimesPath(pluginID: ConfigSchema.criPluginID(schema: blockSchema, doc: nil))
+            for definition in definitions {
+                let path = runtimesPath + [definition.handler]
+                if let header = scan.headers.first(where: { $0.path.starts(with: path) }) {
+                    throw .runtimeConflict(definition.handler, file: targetPath, line: header.line)
+                }
+            }
+        }
+        let pluginID = ConfigSchema.criPluginID(schema: blockSchema, doc: renderedDoc)
+        let runtimesPath = ConfigSchema.runtimesPath(pluginID: pluginID)
+        if let renderedDoc { try checkConflicts(definitions, doc: renderedDoc, runtimesPath: runtimesPath, path: renderedPath) }
+        let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: blockSchema,
+                                        version: snapshot.containerdVersion,
+                                        inherited: RuntimeTables.inheritedOptions(from: renderedDoc, runtimesPath: runtimesPath))
+        var facts = commonFacts(createdBase: createdBase, tookOver: [])
+        facts.insert("runtimes " + definitions.map(\.handler).sorted().joined(separator: ","), at: 0)
+        // The template is not TOML; validate our block on its own.
+        _ = try validated(ManagedBlock.append(body: body, metadata: facts, to: []), path: targetPath)
+        let newTemplate = ManagedBlock.append(body: body, metadata: facts, to: template.base)
+        var files = plannedFile(template, newContents: newTemplate, created: createdBase != nil)
+        files += try removeOwnDropIn()
+        return ConfigPlan(files: files, schema: blockSchema, effectiveConfigPath: targetPath, criPluginID: pluginID)
+    }
+
+    // MARK: install helpers
+
+    private func commonFacts(createdBase: String?, tookOver: [String]) -> [String] {
+        var facts: [String] = []
+        if let createdBase { facts.append("created-from-defaults base=" + createdBase) }
+        for handler in tookOver.sorted() { facts.append("took-over " + handler) }
+        return facts
+    }
+
+    /// The whole drop-in file is ours.
+    private func dropInFile(_ path: String, schema: Int, body: [String], definitions: [RuntimeDefinition]) throws(ConfigError) -> [PlannedFile] {
+        let existing = try userFile(path)
+        if existing.current != nil, !existing.hasBlock {
+            throw ConfigError(.unsupportedLayout, file: path, line: 1,
+                              reason: "drop-in file exists and was not written by kwasm-operator; refusing to overwrite it")
+        }
+        let header = Array("# Wasm runtimes for containerd, written by kwasm-operator; deleted on uninstall.\nversion = \(schema)\n".utf8)
+        let facts = ["created-from-defaults base=" + ManagedBlock.digest(header),
+                     "runtimes " + definitions.map(\.handler).sorted().joined(separator: ",")]
+        let contents = ManagedBlock.append(body: body, metadata: facts, to: header)
+        _ = try validated(contents, path: path)
+        var file = existing
+        file.base = header
+        return plannedFile(file, newContents: contents, created: true)
+    }
+
+    private func validated(_ bytes: [UInt8], path: String) throws(ConfigError) -> TOMLDocument {
+        do {
+            return try TOMLParser.parse(bytes)
+        } catch {
+            throw ConfigError(.unsupportedLayout, file: path, line: error.line, column: error.column,
+                              reason: "adding the runtimes would make the file invalid TOML (\(error.reason)); nothing was changed")
+        }
+    }
+
+    private func checkConflicts(_ definitions: [RuntimeDefinition], doc: TOMLDocument, runtimesPath: [String], path: String) throws(ConfigError) {
+        for definition in definitions {
+            if let node = doc.node(at: runtimesPath + [definition.handler]) {
+                throw .runtimeConflict(definition.handler, file: path, line: doc.nodes[node].line)
+            }
+        }
+    }
+
+    /// Conflicts either fail, or (take-over) comment out every line of the user's definition.
+    private func resolveConflicts(_ definitions: [RuntimeDefinition], doc: TOMLDocument, runtimesPath: [String],
+                                  path: String, takeOver: Set<String>) throws(ConfigError) -> ([UInt8], [String]) {
+        var lines = Set<Int>()
+        var tookOver: [String] = []
+        for definition in definitions {
+            let prefix = runtimesPath + [definition.handler]
+            guard let node = doc.node(at: prefix) else { continue }
+            guard takeOver.contains(definition.handler) else {
+                throw .runtimeConflict(definition.handler, file: path, line: doc.nodes[node].line)
+            }
+            var found = false
+            for (index, header) in doc.headers.enumerated() where header.path.starts(with: prefix) {
+                lines.insert(header.line)
+                for entry in doc.entries where entry.header == index {
+                    for line in entry.firstLine...entry.lastLine { lines.insert(line) }
+                }
+                found = true
+            }
+            for entry in doc.entries where entry.path.starts(with: prefix) && (entry.header.map { !doc.headers[$0].path.starts(with: prefix) } ?? true) {
+                for line in entry.firstLine...entry.lastLine { lines.insert(line) }
+                found = true
+            }
+            guard found else {
+                throw ConfigError(.runtimeConflict, file: path, line: doc.nodes[node].line,
+                                  reason: "runtime \"\(definition.handler)\" is defined inside an inline table that cannot be taken over")
+            }
+            tookOver.append(definition.handler)
+        }
+        guard !lines.isEmpty else { return (doc.bytes, []) }
+        var out: [UInt8] = []
+        out.reserveCapacity(doc.bytes.count + lines.count * 32)
+        let prefix = Array(ManagedBlock.takeOverPrefix.utf8)
+        for lineNumber in 1...doc.lineStarts.count {
+            let range = doc.byteRange(lines: lineNumber, lineNumber)
+            if lines.contains(lineNumber) { out += prefix }
+            out += doc.bytes[range]
+        }
+        return (out, tookOver)
+    }
+
+    private func plannedFile(_ file: UserFile, newContents: [UInt8]?, created: Bool) -> [PlannedFile] {
+        guard newContents != file.current else { return [] }
+        return [PlannedFile(path: file.path, newContents: newContents,
+                            needsBackup: file.current != nil && !file.hasBlock && !created,
+                            createdByUs: created,
+                            diff: LineDiff.render(path: file.path, old: file.current, new: newContents))]
+    }
+
+    private func removeOwnDropIn() throws(ConfigError) -> [PlannedFile] {
+        guard let dropIn = layout.dropInPath else { return [] }
+        return try removeOwnChanges(dropIn)
+    }
+
+    /// Undo everything we did to one file: delete it if we created it and nobody changed it since,
+    /// else write back the user's bytes.
+    private func removeOwnChanges(_ path: String, backup: [String: [UInt8]] = [:]) throws(ConfigError) -> [PlannedFile] {
+        let file = try userFile(path, backup: backup)
+        guard file.hasBlock else { return [] }
+        if let createdBase = file.metadata.createdBase, ManagedBlock.digest(file.base) == createdBase {
+            return plannedFile(file, newContents: nil, created: true)
+        }
+        return plannedFile(file, newContents: file.base, created: false)
+    }
+
+    // MARK: uninstall
 
     func uninstall(backup: [String: [UInt8]]) throws(ConfigError) -> ConfigPlan {
-        throw ConfigError(.unsupportedLayout, reason: "not implemented yet")
+        var files: [PlannedFile] = []
+        var seen = Set<String>()
+        // Main config and templates first (drop their imports entry), drop-ins last.
+        let order = [layout.mainConfigPath, layout.templatePath, layout.templateV3Path].compactMap { $0 }
+            + Array(backup.keys).sorted() + [layout.dropInPath].compactMap { $0 }
+        for path in order where seen.insert(path).inserted {
+            // k3s/RKE2 render config.toml from the template; it is theirs to regenerate.
+            if (layout.distro == .k3s || layout.distro == .rke2) && path == layout.mainConfigPath { continue }
+            if path == layout.dropInPath { continue }
+            files += try removeOwnChanges(path, backup: backup)
+        }
+        files += try removeOwnDropIn()
+        var schema = 0
+        for path in [layout.mainConfigPath, layout.templateV3Path, layout.templatePath].compactMap({ $0 }) {
+            if let bytes = snapshot.contents(of: path), let doc = try? TOMLParser.parse(bytes),
+               let detected = try? ConfigSchema.detect(doc, file: path) {
+                schema = detected
+                break
+            }
+        }
+        return ConfigPlan(files: files, schema: schema, effectiveConfigPath: layout.mainConfigPath,
+                          criPluginID: schema == 0 ? "" : ConfigSchema.criPluginID(schema: schema, doc: nil))
     }
 
+    // MARK: inspect
+
     func inspect(definitions: [RuntimeDefinition]) -> [Drift] {
-        []
+        let plan: ConfigPlan
+        do {
+            plan = try install(definitions: definitions, options: InstallOptions())
+        } catch {
+            return [Drift(path: error.file ?? layout.mainConfigPath, message: "config: \(error.reason)")]
+        }
+        var drift: [Drift] = []
+        for file in plan.files {
+            guard let current = snapshot.contents(of: file.path) else {
+                drift.append(Drift(path: file.path, message: "config: \(file.path) is missing"))
+                continue
+            }
+            let hasBlock = ((try? ManagedBlock.find(in: current, file: file.path)) ?? nil) != nil
+            if file.newContents == nil {
+                drift.append(Drift(path: file.path, message: "config: \(file.path) is left over from an earlier install"))
+            } else if !hasBlock {
+                for definition in definitions {
+                    drift.append(Drift(path: file.path, message: "config: runtime \(definition.handler) is missing from \(file.path)"))
+                }
+            } else {
+                drift.append(Drift(path: file.path, message: "config: kwasm-operator settings in \(file.path) differ from the expected runtimes"))
+            }
+        }
+        return drift
+    }
+
+    // MARK: imports undo
+
+    private func undoImportsEntry(_ inserted: String, in bytes: [UInt8]) -> [UInt8] {
+        guard let doc = try? TOMLParser.parse(bytes), let entry = doc.rootEntry("imports") else { return bytes }
+        let needle = Array(inserted.utf8)
+        let range = entry.valueRange
+        if let at = firstIndex(of: needle, in: bytes, range: range) {
+            var out = bytes
+            out.removeSubrange(at..<(at + needle.count))
+            return out
+        }
+        // Reformatted by someone: rewrite the array without our path rather than leave it dangling.
+        guard case .array(let items) = entry.value else { return bytes }
+        let path = TOMLParser.stringLiteralValue(inserted)
+        let kept = items.filter { $0.stringValue != path }
+        var out = bytes
+        out.replaceSubrange(range, with: Array(("[" + kept.compactMap { $0.stringValue.map(TOMLString.basic) }.joined(separator: ", ") + "]").utf8))
+        return out
+    }
+
+    private func undoImportsLine(_ line: String, in bytes: [UInt8]) -> [UInt8] {
+        for ending in ["\r\n", "\n"] {
+            let needle = Array((line + ending).utf8)
+            var searchFrom = 0
+            while let at = firstIndex(of: needle, in: bytes, range: searchFrom..<bytes.count) {
+                if at == 0 || bytes[at - 1] == 0x0A || (at == 3 && bytes.starts(with: [0xEF, 0xBB, 0xBF])) {
+                    var out = bytes
+                    out.removeSubrange(at..<(at + needle.count))
+                    return out
+                }
+                searchFrom = at + 1
+            }
+        }
+        return bytes
+    }
+
+    private func firstIndex(of needle: [UInt8], in bytes: [UInt8], range: Range<Int>) -> Int? {
+        guard !needle.isEmpty, range.count >= needle.count else { return nil }
+        var i = range.lowerBound
+        while i + needle.count <= range.upperBound {
+            if bytes[i] == needle[0], bytes[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+}
+
+extension TOMLParser {
+    /// The string value of `, "x"` / `"x"` as we inserted it.
+    static func stringLiteralValue(_ inserted: String) -> String? {
+        let trimmed = inserted.hasPrefix(", ") ? String(inserted.dropFirst(2)) : inserted
+        guard let doc = try? TOMLParser.parse(Array(("x = " + trimmed).utf8)) else { return nil }
+        return doc.rootEntry("x")?.value.stringValue
     }
 }

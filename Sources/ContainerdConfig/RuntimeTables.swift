@@ -1,0 +1,92 @@
+/// Renders runtime definitions as TOML tables for the managed block.
+enum RuntimeTables {
+    /// Rejects definitions that cannot be written safely.
+    static func validate(_ definitions: [RuntimeDefinition]) throws(ConfigError) {
+        var seen = Set<String>()
+        for definition in definitions {
+            func bad(_ reason: String) -> ConfigError {
+                ConfigError(.invalidDefinition, reason: "runtime \(definition.name): \(reason)")
+            }
+            let handler = definition.handler
+            guard !handler.isEmpty, handler.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+                throw bad("invalid handler name")
+            }
+            guard seen.insert(handler).inserted else { throw bad("handler \(handler) is listed twice") }
+            guard !definition.runtimeType.isEmpty else { throw bad("runtime_type is empty") }
+            if let shimPath = definition.shimPath, !shimPath.hasPrefix("/") { throw bad("shim path must be absolute") }
+            if definition.kind == .ociBinary {
+                guard let binary = definition.binaryPath, binary.hasPrefix("/") else {
+                    throw bad("an oci-binary runtime needs an absolute binary path")
+                }
+            }
+            for key in definition.options.keys where key.isEmpty { throw bad("empty option key") }
+        }
+    }
+
+    /// Whether containerd honours `runtime_path` (added in containerd 1.6; schema 3 implies 2.x).
+    static func supportsRuntimePath(schema: Int, version: ContainerdVersion?) -> Bool {
+        if schema == 3 { return true }
+        guard let version else { return true }  // unknown: harmless if ignored by an older containerd
+        return version >= ContainerdVersion(major: 1, minor: 6)
+    }
+
+    /// The runc options our runtimes inherit (today: `SystemdCgroup`), read from the config containerd uses.
+    static func inheritedOptions(from doc: TOMLDocument?, runtimesPath: [String]) -> [String: ConfigValue] {
+        guard let doc else { return [:] }
+        var candidates = ["runc"]
+        if case .string(let name)? = doc.value(at: Array(runtimesPath.dropLast()) + ["default_runtime_name"]) {
+            candidates.append(name)
+        }
+        for name in candidates {
+            if case .bool(let value)? = doc.value(at: runtimesPath + [name, "options", "SystemdCgroup"]) {
+                return ["SystemdCgroup": .bool(value)]
+            }
+        }
+        return [:]
+    }
+
+    /// Block body lines for all definitions (sorted by handler so the output is stable).
+    static func render(_ definitions: [RuntimeDefinition], runtimesPath: [String], schema: Int,
+                       version: ContainerdVersion?, inherited: [String: ConfigValue]) -> [String] {
+        var lines: [String] = []
+        for definition in definitions.sorted(by: { $0.handler < $1.handler }) {
+            let table = TOMLKey.render(runtimesPath + [definition.handler])
+            if !lines.isEmpty { lines.append("") }
+            lines.append("[\(table)]")
+            lines.append("  runtime_type = \(TOMLString.basic(definition.runtimeType))")
+            if definition.kind == .shim, let shimPath = definition.shimPath,
+               supportsRuntimePath(schema: schema, version: version) {
+                lines.append("  runtime_path = \(TOMLString.basic(shimPath))")
+            }
+            if !definition.podAnnotations.isEmpty {
+                lines.append("  pod_annotations = \(render(.array(definition.podAnnotations.map(ConfigValue.string))))")
+            }
+            var options = inherited
+            if definition.kind == .ociBinary, let binary = definition.binaryPath {
+                options["BinaryName"] = .string(binary)
+            }
+            for (key, value) in definition.options { options[key] = value }
+            if !options.isEmpty {
+                lines.append("[\(table).options]")
+                for key in options.keys.sorted() {
+                    lines.append("  \(TOMLKey.render(key)) = \(render(options[key]!))")
+                }
+            }
+        }
+        return lines
+    }
+
+    static func render(_ value: ConfigValue) -> String {
+        switch value {
+        case .string(let s): return TOMLString.basic(s)
+        case .integer(let n): return String(n)
+        case .bool(let b): return b ? "true" : "false"
+        case .float(let d):
+            if d.isNaN { return "nan" }
+            if d.isInfinite { return d < 0 ? "-inf" : "inf" }
+            let text = String(d)
+            return text.contains(".") || text.contains("e") ? text : text + ".0"
+        case .array(let items): return "[" + items.map(render).joined(separator: ", ") + "]"
+        }
+    }
+}
