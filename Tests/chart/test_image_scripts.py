@@ -257,8 +257,7 @@ def test_build_catalog_fails_when_a_binary_is_missing(sample_assets):
 
 
 def real_installer() -> Path | None:
-    candidates = [os.environ.get("KWASM_NODE_INSTALLER", "")] + [
-        str(REPO / d / "debug" / "kwasm-node-installer") for d in (".build", ".build-installer")]
+    candidates = [os.environ.get("KWASM_NODE_INSTALLER", ""), str(REPO / ".build" / "debug" / "kwasm-node-installer")]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return Path(candidate)
