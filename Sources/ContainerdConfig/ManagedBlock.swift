@@ -74,7 +74,7 @@ enum ManagedBlock {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             guard line.hasPrefix(metaPrefix) else { continue }
             let fact = line.dropFirst(metaPrefix.count)
-            if let value = field(fact, "created-from-defaults base=") { metadata.createdBase = value }
+            if let value = field(fact, "created base=") { metadata.createdBase = value }
             if let value = field(fact, "imports-entry ") { metadata.importsEntry = value }
             if let value = field(fact, "imports-line ") { metadata.importsLine = value }
         }

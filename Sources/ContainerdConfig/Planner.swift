@@ -273,7 +273,7 @@ struct Planner {
 
     private func commonFacts(createdBase: String?, tookOver: [String]) -> [String] {
         var facts: [String] = []
-        if let createdBase { facts.append("created-from-defaults base=" + createdBase) }
+        if let createdBase { facts.append("created base=" + createdBase) }
         for handler in tookOver.sorted() { facts.append("took-over " + handler) }
         return facts
     }
@@ -286,7 +286,7 @@ struct Planner {
                               reason: "drop-in file exists and was not written by kwasm-operator; refusing to overwrite it")
         }
         let header = Array("# Wasm runtimes for containerd, written by kwasm-operator; deleted on uninstall.\nversion = \(schema)\n".utf8)
-        let facts = ["created-from-defaults base=" + ManagedBlock.digest(header),
+        let facts = ["created base=" + ManagedBlock.digest(header),
                      "runtimes " + definitions.map(\.handler).sorted().joined(separator: ",")]
         let contents = ManagedBlock.append(body: body, metadata: facts, to: header)
         _ = try validated(contents, path: path)
