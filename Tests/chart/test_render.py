@@ -115,3 +115,12 @@ def test_long_release_names_and_other_namespaces_give_valid_names(chart):
             assert obj["metadata"]["namespace"] == "wasm-system"
         kubernetes_validate.validate(obj, "1.32.0", strict=True)
     assert "wasm-system" in [o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"]
+
+
+def test_packaged_chart_renders_like_the_directory(chart, tmp_path):
+    archive = helm.package(str(CHART), destination=str(tmp_path))
+    assert archive.endswith("kwasm-operator-0.1.0.tgz")
+    with helm.Chart.load(archive) as packaged:
+        assert packaged.render({}, name="kwasm-operator", namespace=NAMESPACE) == chart.render({}, name="kwasm-operator", namespace=NAMESPACE)
+        assert [c["filename"] for c in packaged.crds] == [c["filename"] for c in chart.crds]
+        assert packaged.schema is not None
