@@ -42,7 +42,7 @@ VALUE_SETS: dict[str, dict] = {
         "installer": {"job": {"priorityClassName": "", "activeDeadlineSeconds": 300, "ttlSecondsAfterFinished": 0}},
     },
     "cleanup-disabled": {"cleanup": {"enabled": False}},
-    "cleanup-pre-delete": {"cleanup": {"hook": "pre-delete", "timeoutSeconds": 1800}},
+    "cleanup-post-delete": {"cleanup": {"hook": "post-delete", "timeoutSeconds": 1800}},
 }
 
 
