@@ -131,6 +131,16 @@ struct Planner {
             default:
                 throw ConfigError(.parseError, file: mainPath, line: imports?.firstLine, reason: "root key 'imports' must be an array of strings")
             }
+            // Other drop-ins the main config imports (the installer puts them in the snapshot):
+            // containerd 2.x merges them, so a runtime of ours defined there is a conflict too.
+            if case .array(let items)? = imports?.value {
+                let globs = items.compactMap(\.stringValue)
+                for (path, bytes) in snapshot.files.sorted(by: { $0.key < $1.key }) where path != dropInPath && path != mainPath {
+                    guard let bytes, globs.contains(where: { ImportGlob.covers($0, path: path, configPath: mainPath) }) else { continue }
+                    let other = try parse(bytes, path: path)
+                    try checkConflicts(definitions, doc: other, runtimesPath: runtimesPath, path: path)
+                }
+            }
             if !covered {
                 let quoted = TOMLString.basic(dropInPath)
                 if let imports, let open = imports.arrayOpenBracket {
