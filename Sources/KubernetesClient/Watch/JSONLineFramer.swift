@@ -1,0 +1,75 @@
+/// Splits a byte stream into newline-delimited JSON documents, whatever the chunk boundaries.
+///
+/// Memory is bounded: a document longer than `maxFrameBytes` (before its newline arrives) is an
+/// error instead of growing the buffer without limit. Blank lines are skipped; `\r\n` is accepted.
+public struct JSONLineFramer: Sendable {
+    public let maxFrameBytes: Int
+    private var buffer: [UInt8] = []
+    /// Bytes of `buffer` already scanned for a newline (so each byte is scanned once).
+    private var scanned = 0
+
+    public init(maxFrameBytes: Int = 16 * 1024 * 1024) {
+        precondition(maxFrameBytes > 0)
+        self.maxFrameBytes = maxFrameBytes
+    }
+
+    /// Bytes received but not yet part of a complete frame.
+    public var pendingByteCount: Int { buffer.count }
+
+    /// Adds a chunk and returns the frames it completed, in order.
+    public mutating func append(_ chunk: some Sequence<UInt8>) throws(KubernetesClientError) -> [[UInt8]] {
+        buffer.append(contentsOf: chunk)
+        var frames: [[UInt8]] = []
+        var start = 0
+        var index = scanned
+        while index < buffer.count {
+            if buffer[index] == UInt8(ascii: "\n") {
+                if let frame = Self.trimmed(buffer[start..<index]) {
+                    try check(frame.count)
+                    frames.append(frame)
+                }
+                start = index + 1
+            }
+            index += 1
+        }
+        if start > 0 { buffer.removeFirst(start) }
+        scanned = buffer.count
+        // Cheap test first: only a buffer longer than the limit can hold an oversized frame.
+        if buffer.count > maxFrameBytes, let partialLength = Self.trimmedLength(buffer[...]) {
+            try check(partialLength)
+        }
+        return frames
+    }
+
+    /// Ends the stream: returns a final frame that had no trailing newline, if any.
+    public mutating func finish() throws(KubernetesClientError) -> [UInt8]? {
+        defer {
+            buffer = []
+            scanned = 0
+        }
+        return Self.trimmed(buffer[...])
+    }
+
+    private func check(_ length: Int) throws(KubernetesClientError) {
+        if length > maxFrameBytes {
+            throw KubernetesClientError(
+                .eventTooLarge, "a watch event exceeds the limit of \(maxFrameBytes) bytes")
+        }
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
+    }
+
+    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }),
+            let last = bytes.lastIndex(where: { !isSpace($0) })
+        else { return nil }
+        return Array(bytes[first...last])
+    }
+
+    private static func trimmedLength(_ bytes: ArraySlice<UInt8>) -> Int? {
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return nil }
+        return bytes.endIndex - first
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+@testable import KubernetesClient
+
+@Suite struct InClusterTests {
+    private func serviceAccount() throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        try directory.write("token", "sa-token\n")
+        try directory.write("ca.crt", "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n")
+        try directory.write("namespace", "kwasm")
+        return directory
+    }
+
+    @Test func ipv4Host() throws {
+        let directory = try serviceAccount()
+        defer { directory.remove() }
+        let configuration = try ClientConfiguration.inCluster(
+            environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"],
+            serviceAccountDirectory: directory.path)
+        #expect(configuration.server == "https://10.96.0.1:443")
+        #expect(configuration.credentials == .tokenFile(path: directory.path + "/token"))
+        #expect(configuration.tls.certificateAuthorityPEM?.isEmpty == false)
+        #expect(configuration.tls.insecureSkipTLSVerify == false)
+        #expect(configuration.defaultNamespace == "kwasm")
+    }
+
+    @Test func ipv6HostIsBracketed() async throws {
+        let directory = try serviceAccount()
+        defer { directory.remove() }
+        let configuration = try ClientConfiguration.inCluster(
+            environment: ["KUBERNETES_SERVICE_HOST": "fd00:10:96::1", "KUBERNETES_SERVICE_PORT": "6443"],
+            serviceAccountDirectory: directory.path)
+        #expect(configuration.server == "https://[fd00:10:96::1]:6443")
+        // The URL must be usable by the transport.
+        let client = try KubernetesClient(configuration: configuration)
+        #expect(client.transport.baseURL == "https://[fd00:10:96::1]:6443")
+        try await client.shutdown()
+    }
+
+    @Test func missingPiecesAreReported() throws {
+        let directory = try serviceAccount()
+        defer { directory.remove() }
+        #expect(throws: KubernetesClientError.self) {
+            try ClientConfiguration.inCluster(environment: [:], serviceAccountDirectory: directory.path)
+        }
+        #expect(throws: KubernetesClientError.self) {
+            try ClientConfiguration.inCluster(
+                environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "https"],
+                serviceAccountDirectory: directory.path)
+        }
+        try FileManager.default.removeItem(atPath: directory.path + "/ca.crt")
+        do {
+            _ = try ClientConfiguration.inCluster(
+                environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1"], serviceAccountDirectory: directory.path)
+            Issue.record("expected an error")
+        } catch let error as KubernetesClientError {
+            #expect(error.message.contains("ca.crt"))
+        }
+    }
+
+    @Test func rotatedTokenIsReadAgain() async throws {
+        let directory = try serviceAccount()
+        defer { directory.remove() }
+        let source = TokenSource(credentials: .tokenFile(path: directory.path + "/token"))
+        #expect(try await source.authorizationHeader() == "Bearer sa-token")
+        // The kubelet swaps the file atomically; the modification time changes.
+        try directory.write("token.new", "rotated-token")
+        let past = Date(timeIntervalSinceNow: 120)
+        try FileManager.default.setAttributes([.modificationDate: past], ofItemAtPath: directory.path + "/token.new")
+        _ = try FileManager.default.replaceItemAt(
+            URL(fileURLWithPath: directory.path + "/token"), withItemAt: URL(fileURLWithPath: directory.path + "/token.new"))
+        #expect(try await source.authorizationHeader() == "Bearer rotated-token")
+    }
+}
