@@ -137,7 +137,7 @@ operator's ClusterRole/Role and the cleanup hook's own ClusterRole/Role.
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, list, watch]
-# Leader election (--leader-elect).
+# Leader election (--leader-elect) and the cleanup pause Lease <lease-name>-cleanup.
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
   verbs: [get, create, update]
