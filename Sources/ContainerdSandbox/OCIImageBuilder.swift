@@ -1,0 +1,83 @@
+import Foundation
+
+/// Writes a tiny OCI image layout tarball (for `ctr image import`) holding `/bin/busybox` from
+/// Debian's busybox-static plus `sh`, `echo`, `cat`, `ls` and `sleep` symlinks. No Docker, no registry.
+public enum OCIImageBuilder {
+    /// The reference the image is imported under.
+    public static let defaultReference = "kwtest.local/busybox:latest"
+
+    /// Builds the image into `path` and returns its reference.
+    @discardableResult
+    public static func writeBusyboxImage(
+        to path: String,
+        busybox: String = "/bin/busybox",
+        reference: String = defaultReference
+    ) throws -> String {
+        let busyboxBytes = try Data(contentsOf: URL(fileURLWithPath: busybox))
+
+        var layer = TarWriter()
+        layer.addDirectory("bin")
+        layer.addFile("bin/busybox", contents: busyboxBytes, mode: 0o755)
+        for tool in ["sh", "echo", "cat", "ls", "sleep", "true"] {
+            layer.addSymlink("bin/\(tool)", target: "busybox")
+        }
+        layer.addDirectory("tmp", mode: 0o1777)
+        let layerBytes = layer.finished()
+        let layerDigest = try sha256Hex(layerBytes)
+
+        let config = """
+        {"architecture":"\(goArchitecture)","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},\
+        "rootfs":{"type":"layers","diff_ids":["sha256:\(layerDigest)"]}}
+        """
+        let configBytes = Data(config.utf8)
+        let configDigest = try sha256Hex(configBytes)
+
+        let manifest = """
+        {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",\
+        "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:\(configDigest)","size":\(configBytes.count)},\
+        "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:\(layerDigest)","size":\(layerBytes.count)}]}
+        """
+        let manifestBytes = Data(manifest.utf8)
+        let manifestDigest = try sha256Hex(manifestBytes)
+        let tag = reference.split(separator: ":").last.map(String.init) ?? "latest"
+
+        let index = """
+        {"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",\
+        "digest":"sha256:\(manifestDigest)","size":\(manifestBytes.count),\
+        "annotations":{"org.opencontainers.image.ref.name":"\(tag)","io.containerd.image.name":"\(reference)"}}]}
+        """
+
+        var layout = TarWriter()
+        layout.addFile("oci-layout", contents: Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))
+        layout.addFile("index.json", contents: Data(index.utf8))
+        layout.addDirectory("blobs")
+        layout.addDirectory("blobs/sha256")
+        layout.addFile("blobs/sha256/\(layerDigest)", contents: layerBytes)
+        layout.addFile("blobs/sha256/\(configDigest)", contents: configBytes)
+        layout.addFile("blobs/sha256/\(manifestDigest)", contents: manifestBytes)
+        try layout.finished().write(to: URL(fileURLWithPath: path))
+        return reference
+    }
+
+    static var goArchitecture: String {
+        #if arch(x86_64)
+        return "amd64"
+        #elseif arch(arm64)
+        return "arm64"
+        #else
+        return "unknown"
+        #endif
+    }
+
+    /// SHA-256 via coreutils' `sha256sum` (this target stays Foundation-only).
+    public static func sha256Hex(_ data: Data) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kwsb-\(UUID().uuidString)").path
+        try data.write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try CommandRunner.run("/usr/bin/sha256sum", [path])
+        guard result.succeeded, let hex = result.stdout.split(separator: " ").first, hex.count == 64 else {
+            throw SandboxError("sha256sum failed: \(result)")
+        }
+        return String(hex)
+    }
+}

@@ -1,0 +1,185 @@
+import ContainerdConfig
+import Foundation
+
+extension NodeInstaller {
+    func install(_ report: inout InstallerReport, _ timings: inout InstallerReport.Timings) async throws {
+        // 1. Refuse early, touching nothing.
+        let host = try inspectHost(&report)
+        let catalog = try RuntimeCatalog.load(assets: options.assets)
+        let entries = try catalog.select(options.runtimes)
+        report.runtimes = reportRuntimes(entries)
+        let version = await containerdVersion(socketPath: host.socketPath, distro: host.distro)
+        report.containerdVersion = version
+        let preview = try ConfigEngine.planInstall(try snapshot(host, version: version),
+                                                   definitions: entries.map { $0.definition(installDir: options.installDir) })
+        report.configSchema = preview.schema
+        report.configPath = preview.effectiveConfigPath
+        try probe.checkWritable(hostDirectories: [options.installDir] + preview.files.map { ($0.path as NSString).deletingLastPathComponent })
+        let restarter = restarter(host)
+        _ = try restarter.resolvedStrategy()
+
+        // 2. Lock, then re-read everything: another installer may have finished while we waited.
+        let hostLock = options.dryRun ? nil : try lock()
+        defer { hostLock?.release() }
+
+        // 3. Every asset must match its checksum before anything is written.
+        for entry in entries {
+            for file in entry.files {
+                let assetPath = options.assets + "/" + file.path
+                let actual = try FileDigest.sha256(path: assetPath)
+                guard actual == file.sha256 else {
+                    throw InstallerError(.checksumMismatch, "asset \(assetPath) of runtime \(entry.name) has sha256 \(actual), the catalog says \(file.sha256)")
+                }
+            }
+        }
+
+        let snapshot = try snapshot(host, version: version)
+        let plan = try ConfigEngine.planInstall(snapshot, definitions: entries.map { $0.definition(installDir: options.installDir) })
+        report.configSchema = plan.schema
+        report.configPath = plan.effectiveConfigPath
+
+        var binaryWork: [(source: String, hostPath: String, file: RuntimeCatalog.File)] = []
+        for entry in entries {
+            for file in entry.files {
+                let hostPath = binaryHostPath(file)
+                let target = try paths.resolve(hostPath)
+                let current = FileManager.default.fileExists(atPath: target) ? try? FileDigest.sha256(path: target) : nil
+                if current != file.sha256 { binaryWork.append((options.assets + "/" + file.path, hostPath, file)) }
+            }
+        }
+        let statePath = try statePath()
+        let previousState = InstallState.load(from: statePath)
+        let identityNow = ContainerdIdentity.current(socketPath: host.socketPath)
+        let changed = plan.changed || !binaryWork.isEmpty
+        let restartOwed = previousState?.pendingRestart == true
+            && (identityNow == nil || identityNow == previousState?.containerdAtWrite)
+        let backupHostPath = host.layout.mainConfigPath + ".kwasm-backup"
+        if FileManager.default.fileExists(atPath: paths.path(backupHostPath)) { report.backupPath = backupHostPath }
+
+        if options.dryRun {
+            var text = plan.files.map(\.diff).joined(separator: "\n")
+            for work in binaryWork { text += "\n+ binary \(work.hostPath) (sha256 \(work.file.sha256))" }
+            if restartOwed { text += "\n+ restart containerd (it has not restarted since our last write)" }
+            FileHandle.standardError.write(Data((text.isEmpty ? "no changes\n" : text + "\n").utf8))
+            report.result = changed || restartOwed ? "installed" : "unchanged"
+            report.restarted = false
+            return
+        }
+
+        // 4.–5. Write: pending state first (so a crash leaves a note), binaries, backups, config.
+        var journal = RollbackJournal()
+        var state = previousState ?? InstallState()
+        if changed {
+            try journal.rememberFile(statePath)
+            state.pendingRestart = true
+            state.containerdAtWrite = identityNow
+            state.installDir = options.installDir
+            state.writtenAt = InstallState.now()
+            for work in binaryWork { state.binaries[work.hostPath] = work.file.sha256 }
+            try state.save(to: statePath)
+        }
+        var restarted = false
+        do {
+            for work in binaryWork {
+                let target = try paths.resolve(work.hostPath)
+                var previous: String?
+                if FileManager.default.fileExists(atPath: target) {
+                    previous = (target as NSString).deletingLastPathComponent + "/.\((target as NSString).lastPathComponent).kwasm-prev"
+                    unlink(previous!)
+                    guard link(target, previous!) == 0 else { throw InstallerError.io("cannot keep previous binary", path: target, errno: errno) }
+                }
+                journal.binaries.append((target, previous))
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: work.source))
+                guard FileDigest.sha256(bytes) == work.file.sha256 else {
+                    throw InstallerError(.checksumMismatch, "asset \(work.source) changed while installing")
+                }
+                try AtomicFile.write(bytes, to: target, mode: mode_t(UInt32(work.file.mode, radix: 8) ?? 0o755))
+            }
+            crashIfRequested(after: "binaries")
+
+            for planned in plan.files {
+                let target = try paths.resolve(planned.path)
+                if planned.needsBackup {
+                    let backup = target + ".kwasm-backup"
+                    if !FileManager.default.fileExists(atPath: backup), let original = snapshot.contents(of: planned.path) {
+                        try AtomicFile.write(original, to: backup)
+                        journal.backupsCreated.append(backup)
+                        state.backups.append(planned.path + ".kwasm-backup")
+                    }
+                    if planned.path == host.layout.mainConfigPath { report.backupPath = planned.path + ".kwasm-backup" }
+                }
+                try journal.rememberFile(target)
+                if let bytes = planned.newContents {
+                    try AtomicFile.write(bytes, to: target)
+                    state.configFiles[planned.path] = FileDigest.sha256(bytes)
+                } else {
+                    try AtomicFile.remove(target)
+                    state.configFiles[planned.path] = nil
+                }
+            }
+            if !plan.files.isEmpty { try state.save(to: statePath) }
+            crashIfRequested(after: "config")
+
+            // 6. Restart only when something changed or an earlier write was never picked up.
+            let verifier = RuntimeVerifier(socketPath: host.socketPath, timeout: options.verifyTimeout)
+            let verifyHandlers = try restarter.restarts() || restarter.resolvedStrategy() == .k0s
+            if changed || restartOwed, try restarter.restarts() {
+                try await Self.timed(&timings.restartMs) { try restarter.restart() }
+                restarted = true
+            }
+            // 7. Verify against the running containerd.
+            do {
+                try await Self.timed(&timings.verifyMs) {
+                    _ = try await verifier.waitForContainerd()
+                    if verifyHandlers { try await verifier.waitForHandlers(entries, installDir: options.installDir) }
+                }
+            } catch let error as InstallerError where !changed && !restarted && error.code == .verificationFailed {
+                // Nothing to write, but containerd does not run our config (e.g. restarted before our write
+                // by someone else's hand edit since reverted): one restart, then verify again.
+                try await Self.timed(&timings.restartMs) { try restarter.restart() }
+                restarted = true
+                try await Self.timed(&timings.verifyMs) {
+                    _ = try await verifier.waitForContainerd()
+                    try await verifier.waitForHandlers(entries, installDir: options.installDir)
+                }
+            }
+        } catch let failure as InstallerError {
+            // 8. Put everything back, restart, check containerd is healthy again, report what went wrong.
+            report.restarted = restarted
+            guard changed else { throw failure }
+            let logs = restarter.recentLogLines(logFile: options.containerdLog)
+            let problems = journal.undo()
+            report.rolledBack = true
+            report.backupPath = FileManager.default.fileExists(atPath: paths.path(backupHostPath)) ? backupHostPath : nil
+            var message = failure.message
+            if restarted || failure.code == .restartFailed {
+                do {
+                    try await Self.timed(&timings.restartMs) { try restarter.restart() }
+                    try await Self.timed(&timings.verifyMs) {
+                        _ = try await RuntimeVerifier(socketPath: host.socketPath, timeout: options.verifyTimeout).waitForContainerd()
+                    }
+                    message += "; rolled back, containerd is healthy again"
+                } catch {
+                    message += "; rolled back, but containerd is still unhealthy: \(error)"
+                }
+            } else {
+                message += "; rolled back"
+            }
+            if !problems.isEmpty { message += "; rollback problems: " + problems.joined(separator: "; ") }
+            if !logs.isEmpty { message += "; containerd log: " + logs }
+            throw InstallerError(failure.code, message)
+        }
+
+        journal.commit()
+        state.pendingRestart = false
+        state.containerdAtWrite = nil
+        state.installDir = options.installDir
+        var byName = Dictionary(uniqueKeysWithValues: state.runtimes.map { ($0.name, $0) })
+        for entry in entries { byName[entry.name] = entry }
+        state.runtimes = byName.values.sorted { $0.name < $1.name }
+        for entry in entries { for file in entry.files { state.binaries[binaryHostPath(file)] = file.sha256 } }
+        if changed || restartOwed || previousState == nil { try state.save(to: statePath) }
+        report.restarted = restarted
+        report.result = changed || restarted ? "installed" : "unchanged"
+    }
+}

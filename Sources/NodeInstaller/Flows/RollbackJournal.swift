@@ -1,0 +1,42 @@
+import Foundation
+
+/// Everything a run changed on the host, in order, so a failed run can put back exactly what was there.
+struct RollbackJournal {
+    /// Resolved path → bytes before this run (nil: the file did not exist).
+    var filesBefore: [(path: String, bytes: [UInt8]?)] = []
+    /// Installed binaries: resolved path and the hard link keeping the previous version (nil: none existed).
+    var binaries: [(path: String, previous: String?)] = []
+    /// Backups this run created.
+    var backupsCreated: [String] = []
+
+    mutating func rememberFile(_ path: String) throws {
+        guard !filesBefore.contains(where: { $0.path == path }) else { return }
+        filesBefore.append((path, try AtomicFile.read(path)))
+    }
+
+    /// Restores every file and binary; returns the problems it could not fix.
+    func undo() -> [String] {
+        var problems: [String] = []
+        for (path, bytes) in filesBefore.reversed() {
+            do {
+                if let bytes { try AtomicFile.write(bytes, to: path) } else { try AtomicFile.remove(path) }
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        for (path, previous) in binaries.reversed() {
+            do {
+                if let previous { try AtomicFile.move(previous, to: path) } else { try AtomicFile.remove(path) }
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        for backup in backupsCreated { try? AtomicFile.remove(backup) }
+        return problems
+    }
+
+    /// After success: drop the links that kept previous binaries.
+    func commit() {
+        for (_, previous) in binaries { if let previous { unlink(previous) } }
+    }
+}

@@ -1,0 +1,53 @@
+import ContainerdConfig
+import Foundation
+
+extension NodeInstaller {
+    /// Reports what is installed and whether config, binaries and the running containerd still match. Changes nothing.
+    func status(_ report: inout InstallerReport) async throws {
+        let host = try inspectHost(&report)
+        let version = await containerdVersion(socketPath: host.socketPath, distro: host.distro)
+        report.containerdVersion = version
+        let state = InstallState.load(from: try statePath())
+        let entries = state?.runtimes ?? []
+        report.runtimes = reportRuntimes(entries)
+        let snapshot = try snapshot(host, version: version)
+        let backupHostPath = host.layout.mainConfigPath + ".kwasm-backup"
+        if FileManager.default.fileExists(atPath: paths.path(backupHostPath)) { report.backupPath = backupHostPath }
+
+        let leftovers = (try? ConfigEngine.planUninstall(snapshot).changed) ?? false
+        if let plan = try? ConfigEngine.planInstall(snapshot, definitions: entries.map { $0.definition(installDir: options.installDir) }) {
+            report.configSchema = plan.schema
+            report.configPath = plan.effectiveConfigPath
+        }
+        guard let state, !entries.isEmpty else {
+            if leftovers {
+                report.result = "drifted"
+                report.drift = ["config: kwasm-operator entries present but no install state"]
+            } else {
+                report.result = "absent"
+                report.drift = []
+            }
+            return
+        }
+
+        var drift = ConfigEngine.inspect(snapshot, definitions: entries.map { $0.definition(installDir: options.installDir) }).map(\.message)
+        for (hostPath, sha) in state.binaries.sorted(by: { $0.key < $1.key }) {
+            let target = paths.path(hostPath)
+            if !FileManager.default.fileExists(atPath: target) {
+                drift.append("binary \(hostPath) is missing")
+            } else if (try? FileDigest.sha256(path: target)) != sha {
+                drift.append("binary \(hostPath) was modified")
+            }
+        }
+        if state.pendingRestart { drift.append("containerd: last change not yet verified") }
+        do {
+            let status = try await ContainerdAPI(socketPath: host.socketPath).criStatus(timeout: .seconds(5))
+            drift += RuntimeVerifier.problems(status, expected: entries, installDir: options.installDir, present: true)
+                .map { "containerd: " + $0 }
+        } catch {
+            drift.append("containerd: CRI status unavailable (\(error))")
+        }
+        report.drift = drift
+        report.result = drift.isEmpty ? "installed" : "drifted"
+    }
+}

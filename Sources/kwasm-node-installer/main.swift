@@ -1,1 +1,0 @@
-print("kwasm-node-installer: not implemented yet")

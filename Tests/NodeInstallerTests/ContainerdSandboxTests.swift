@@ -1,0 +1,24 @@
+import ContainerdSandbox
+import Foundation
+import Testing
+
+@Suite struct ContainerdSandboxTests {
+    @Test(.enabled(if: ContainerdSandbox.isAvailable, "needs root and Debian's containerd"))
+    func sandboxRunsAContainerWithRuncAndRestarts() throws {
+        let sandbox = try ContainerdSandbox()
+        defer { sandbox.destroy() }
+        try sandbox.start()
+        let firstPid = try #require(sandbox.pid)
+        #expect(try sandbox.pluginsList().contains("io.containerd.grpc.v1.cri"))
+        #expect(try sandbox.configDump().contains("io.containerd.runc.v2"))
+        let image = try sandbox.importTestImage()
+        let run = try sandbox.runContainer(runtime: "io.containerd.runc.v2", image: image, command: ["echo", "hello-from-busybox"])
+        #expect(run.succeeded, "\(run)")
+        #expect(run.stdout.contains("hello-from-busybox"))
+        try sandbox.restart()
+        let secondPid = try #require(sandbox.pid)
+        #expect(firstPid != secondPid)
+        try sandbox.stop()
+        #expect(sandbox.pid == nil)
+    }
+}
