@@ -1,0 +1,107 @@
+import FakeKubernetesAPI
+import KubernetesClient
+import Testing
+@testable import KubernetesRuntime
+
+/// The watcher and store against the fake API server over HTTP, with injected faults.
+@Suite struct WatcherIntegrationTests {
+    func names(_ store: Store<Node>) -> [String] {
+        store.list().compactMap(\.metadata.name)
+    }
+
+    func labels(_ store: Store<Node>, _ name: String) -> [String: String] {
+        store.get(name: name)?.metadata.labels ?? [:]
+    }
+
+    @Test func resumesAfterADroppedWatchWithoutLosingEventsOrRelisting() async throws {
+        try await FakeCluster.run { cluster in
+            try cluster.createNode("a")
+            try cluster.createNode("b")
+            let store = Store<Node>()
+            let events = Recorder<WatcherEvent<Node>>()
+            let watcher = Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store)
+            let task = Task { for await event in watcher { events.append(event) } }
+            defer { task.cancel() }
+
+            try await eventually("the store is synced") { store.isSynced }
+            #expect(names(store) == ["a", "b"])
+            try await eventually("the watch is open") { cluster.api.requestCounts(resource: "nodes")["watch", default: 0] >= 1 }
+
+            // Cut the connection, then change things before the watcher can reconnect.
+            cluster.api.failNextRequests(1, with: .internalError, verb: "watch")
+            cluster.api.dropAllWatches()
+            try cluster.createNode("c")
+            try cluster.labelNode("a", "seen", "yes")
+            try cluster.deleteNode("b")
+
+            try await eventually("the store has every change") {
+                names(store) == ["a", "c"] && labels(store, "a")["seen"] == "yes"
+            }
+            let restarts = events.all.filter { if case .restarted = $0 { return true } else { return false } }
+            #expect(restarts.count == 1, "resumed from the last resourceVersion instead of relisting")
+            #expect(cluster.api.requestCounts(resource: "nodes")["list"] == 1)
+            let deleted = events.all.compactMap { if case .deleted(let node) = $0 { return node.metadata.name } else { return nil } }
+            #expect(deleted == ["b"], "the delete that happened while disconnected arrived as an event")
+        }
+    }
+
+    @Test func relistsAfterGoneAndTheStoreDropsObjectsDeletedWhileDisconnected() async throws {
+        try await FakeCluster.run { cluster in
+            for name in ["a", "b", "c"] { try cluster.createNode(name) }
+            let store = Store<Node>()
+            let events = Recorder<WatcherEvent<Node>>()
+            let watcher = Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store)
+            let task = Task { for await event in watcher { events.append(event) } }
+            defer { task.cancel() }
+            try await eventually("the store is synced") { store.isSynced }
+            try await eventually("the watch is open") { cluster.api.requestCounts(resource: "nodes")["watch", default: 0] >= 1 }
+
+            // Keep the watcher disconnected while history is changed and compacted away.
+            cluster.api.failNextRequests(10_000, with: .internalError, verb: "watch")
+            cluster.api.dropAllWatches()
+            try cluster.deleteNode("b")
+            try cluster.createNode("d")
+            try cluster.labelNode("a", "changed", "true")
+            cluster.api.expireResourceVersions()
+            cluster.api.clearFaults()
+
+            try await eventually("the store matches the server") {
+                try names(store) == cluster.nodeNames() && labels(store, "a")["changed"] == "true"
+            }
+            #expect(names(store) == ["a", "c", "d"])
+            let restarts = events.all.compactMap { if case .restarted(let nodes) = $0 { return nodes.compactMap(\.metadata.name) } else { return nil } }
+            #expect(restarts.count == 2)
+            #expect(restarts.last == ["a", "c", "d"])
+
+            // And it keeps watching after the relist.
+            try cluster.createNode("e")
+            try await eventually("the new node arrives") { names(store).contains("e") }
+        }
+    }
+
+    @Test func paginatedInitialListAssemblesEveryPage() async throws {
+        try await FakeCluster.run { cluster in
+            for index in 0..<25 { try cluster.createNode("node-\(index)") }
+            let store = Store<Node>()
+            let source = ListWatchSource<Node>.client(cluster.client, pageSize: 4)
+            let task = Task { for await _ in Watcher<Node>(source: source, backoff: quickBackoff).reflect(into: store) {} }
+            defer { task.cancel() }
+            try await eventually("the store is synced") { store.isSynced }
+            #expect(store.count == 25)
+            #expect(cluster.api.requestCounts(resource: "nodes")["list"] == 7)
+        }
+    }
+
+    @Test func listFailuresAreRetriedWithBackoff() async throws {
+        try await FakeCluster.run { cluster in
+            try cluster.createNode("a")
+            cluster.api.failNextRequests(3, with: .internalError, verb: "list")
+            let store = Store<Node>()
+            let task = Task { for await _ in Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store) {} }
+            defer { task.cancel() }
+            try await eventually("the store is synced") { store.isSynced }
+            #expect(names(store) == ["a"])
+            #expect(cluster.api.requestCounts(resource: "nodes")["list"] == 4)
+        }
+    }
+}
