@@ -211,16 +211,17 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let tokenPath = try directory.write("token", "old")
+        // A fixed modification time: the token changes but the file looks unchanged, so only the 401 can trigger a re-read.
+        let fixed = Date(timeIntervalSince1970: 1_600_000_000)
+        try FileManager.default.setAttributes([.modificationDate: fixed], ofItemAtPath: tokenPath)
         let accepted = NIOLockedValueBox("Bearer old")
         let unauthorized = #"{"kind":"Status","status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#
         try await withServer(credentials: .tokenFile(path: tokenPath), handler: { request in
             request.header("Authorization") == accepted.withLockedValue({ $0 }) ? Response(body: Self.node) : Response(status: 401, body: unauthorized)
         }) { client, server in
             _ = try await client.get(Node.self, name: "n1")
-            // The token rotates but the file's mtime looks unchanged, so only the 401 can trigger a re-read.
-            let modified = try FileManager.default.attributesOfItem(atPath: tokenPath)[.modificationDate]
             try directory.write("token", "new")
-            try FileManager.default.setAttributes([.modificationDate: try #require(modified)], ofItemAtPath: tokenPath)
+            try FileManager.default.setAttributes([.modificationDate: fixed], ofItemAtPath: tokenPath)
             accepted.withLockedValue { $0 = "Bearer new" }
             let node = try await client.get(Node.self, name: "n1")
             #expect(node.metadata.name == "n1")

@@ -75,9 +75,9 @@ import Testing
     }
 
     @Test func serverErrors() {
-        let internal = error(500, #"{"kind":"Status","status":"Failure","message":"etcdserver: request timed out","reason":"InternalError","code":500}"#)
-        #expect(internal.reason == .internalError)
-        #expect(internal.isRetryable)
+        let internalError = error(500, #"{"kind":"Status","status":"Failure","message":"etcdserver: request timed out","reason":"InternalError","code":500}"#)
+        #expect(internalError.reason == .internalError)
+        #expect(internalError.isRetryable)
         let timeout = error(504, #"{"kind":"Status","status":"Failure","message":"Timeout: request did not complete within allowed duration","reason":"Timeout","details":{"retryAfterSeconds":2},"code":504}"#)
         #expect(timeout.reason == .timeout)
         #expect(timeout.retryAfter == .seconds(2))

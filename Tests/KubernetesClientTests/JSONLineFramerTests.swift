@@ -66,3 +66,20 @@ import Testing
         #expect(try framer.append(Array("{\"a\":1}\n".utf8)) == [Array("{\"a\":1}".utf8)])
     }
 }
+
+@Suite struct JSONLineFramerFailureTests {
+    @Test func goodFramesBeforeAnOversizedOneAreDeliveredFirst() throws {
+        var framer = JSONLineFramer(maxFrameBytes: 10)
+        let frames = try framer.append(Array("{\"a\":1}\n{\"b\":\"0123456789\"}\n{\"c\":3}\n".utf8))
+        #expect(frames == [Array("{\"a\":1}".utf8)])
+        #expect(throws: KubernetesClientError.self) { _ = try framer.append(Array("{}\n".utf8)) }
+        #expect(throws: KubernetesClientError.self) { _ = try framer.finish() }
+    }
+
+    @Test func oversizedLineWithoutNewlineFailsAsSoonAsItCrossesTheLimit() throws {
+        var framer = JSONLineFramer(maxFrameBytes: 10)
+        #expect(try framer.append(Array("{\"b\":1234".utf8)).isEmpty)
+        #expect(throws: KubernetesClientError.self) { _ = try framer.append(Array("5}".utf8)) }
+        #expect(throws: KubernetesClientError.self) { _ = try framer.finish() }
+    }
+}

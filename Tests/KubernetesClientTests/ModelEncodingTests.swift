@@ -222,9 +222,11 @@ private func json(_ value: some Encodable) throws -> String {
     @Test func conditionsKeepTransitionTimeWhenStatusIsUnchanged() {
         let early = Time(Date(timeIntervalSince1970: 0))
         var conditions = [Condition(type: "Ready", status: "True", lastTransitionTime: early, reason: "Verified")]
-        #expect(!conditions.set(Condition(type: "Ready", status: "True", lastTransitionTime: .now(), reason: "Verified")))
+        let unchanged = conditions.set(Condition(type: "Ready", status: "True", lastTransitionTime: .now(), reason: "Verified"))
+        #expect(!unchanged)
         #expect(conditions[type: "Ready"]?.lastTransitionTime == early)
-        #expect(conditions.set(Condition(type: "Ready", status: "False", reason: "Failed")))
+        let changed = conditions.set(Condition(type: "Ready", status: "False", reason: "Failed"))
+        #expect(changed)
         #expect(conditions[type: "Ready"]?.lastTransitionTime != early)
         #expect(conditions.count == 1)
     }

@@ -7,6 +7,8 @@ public struct JSONLineFramer: Sendable {
     private var buffer: [UInt8] = []
     /// Bytes of `buffer` already scanned for a newline (so each byte is scanned once).
     private var scanned = 0
+    /// Set once a frame was too large; the stream cannot be resynchronised after that.
+    private var failure: KubernetesClientError?
 
     public init(maxFrameBytes: Int = 16 * 1024 * 1024) {
         precondition(maxFrameBytes > 0)
@@ -17,7 +19,11 @@ public struct JSONLineFramer: Sendable {
     public var pendingByteCount: Int { buffer.count }
 
     /// Adds a chunk and returns the frames it completed, in order.
+    ///
+    /// When the chunk also holds an oversized frame, the frames before it are returned first and the
+    /// `eventTooLarge` error is thrown by the next call, so no complete event is lost.
     public mutating func append(_ chunk: some Sequence<UInt8>) throws(KubernetesClientError) -> [[UInt8]] {
+        if let failure { throw failure }
         buffer.append(contentsOf: chunk)
         var frames: [[UInt8]] = []
         var start = 0
@@ -25,7 +31,7 @@ public struct JSONLineFramer: Sendable {
         while index < buffer.count {
             if buffer[index] == UInt8(ascii: "\n") {
                 if let frame = Self.trimmed(buffer[start..<index]) {
-                    try check(frame.count)
+                    if let error = tooLarge(frame.count) { return try fail(error, after: frames) }
                     frames.append(frame)
                 }
                 start = index + 1
@@ -35,26 +41,38 @@ public struct JSONLineFramer: Sendable {
         if start > 0 { buffer.removeFirst(start) }
         scanned = buffer.count
         // Cheap test first: only a buffer longer than the limit can hold an oversized frame.
-        if buffer.count > maxFrameBytes, let partialLength = Self.trimmedLength(buffer[...]) {
-            try check(partialLength)
+        if buffer.count > maxFrameBytes, let partialLength = Self.trimmedLength(buffer[...]),
+            let error = tooLarge(partialLength)
+        {
+            return try fail(error, after: frames)
         }
         return frames
     }
 
     /// Ends the stream: returns a final frame that had no trailing newline, if any.
     public mutating func finish() throws(KubernetesClientError) -> [UInt8]? {
+        if let failure { throw failure }
         defer {
             buffer = []
             scanned = 0
         }
-        return Self.trimmed(buffer[...])
+        guard let last = Self.trimmed(buffer[...]) else { return nil }
+        if let error = tooLarge(last.count) { throw error }
+        return last
     }
 
-    private func check(_ length: Int) throws(KubernetesClientError) {
-        if length > maxFrameBytes {
-            throw KubernetesClientError(
-                .eventTooLarge, "a watch event exceeds the limit of \(maxFrameBytes) bytes")
-        }
+    private func tooLarge(_ length: Int) -> KubernetesClientError? {
+        guard length > maxFrameBytes else { return nil }
+        return KubernetesClientError(.eventTooLarge, "a watch event exceeds the limit of \(maxFrameBytes) bytes")
+    }
+
+    /// Stops framing for good: throws now, or returns the good frames and throws on the next call.
+    private mutating func fail(_ error: KubernetesClientError, after frames: [[UInt8]]) throws(KubernetesClientError) -> [[UInt8]] {
+        failure = error
+        buffer = []
+        scanned = 0
+        if frames.isEmpty { throw error }
+        return frames
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {
