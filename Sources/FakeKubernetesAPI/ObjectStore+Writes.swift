@@ -80,9 +80,11 @@ extension ObjectStore {
                 && attempts < 16
         }
         object["metadata"] = .object(metadata)
-        Self.applyDefaults(&object, resource: resource)
+        KindRules.applyCreateDefaults(&object, resource: resource, scope: scope)
+        try KindRules.normalizeTimes(&object, resource: resource)
         let name = metadata["name"]?.stringValue ?? ""
         let causes = ObjectValidation.metadataProblems(object, resource: resource)
+            + KindRules.problems(object, old: nil, resource: resource, scope: scope)
         if !causes.isEmpty { throw .invalid(resource, name, causes) }
         let key = Self.key(namespace: resource.namespaced ? namespace : nil, name: name)
         if table.objects[key] != nil { throw .alreadyExists(resource, name) }
@@ -91,26 +93,6 @@ extension ObjectStore {
         let committed = commitLocked(resource, key: key, old: nil, new: stored)
         collectIfOrphanedLocked(resource, key: key)
         return committed
-    }
-
-    /// Server-populated defaults the client would see from a real cluster (only the few that
-    /// matter to controllers: a Job's selector and template labels).
-    static func applyDefaults(_ object: inout JSONValue, resource: ResourceDescriptor) {
-        guard resource.id == ResourceDescriptor.jobs.id, object["spec"]?["manualSelector"]?.boolValue != true,
-            let uid = object["metadata"]?["uid"]?.stringValue, let name = object["metadata"]?["name"]?.stringValue,
-            object["spec"] != nil
-        else { return }
-        let jobLabels: [String: JSONValue] = [
-            "batch.kubernetes.io/controller-uid": .string(uid), "batch.kubernetes.io/job-name": .string(name),
-            "controller-uid": .string(uid), "job-name": .string(name),
-        ]
-        object["spec"]!["selector"] = ["matchLabels": ["batch.kubernetes.io/controller-uid": .string(uid)]]
-        var template = object["spec"]?["template"] ?? [:]
-        var templateLabels = template["metadata"]?["labels"]?.objectValue ?? [:]
-        templateLabels.merge(jobLabels) { _, new in new }
-        if template["metadata"] == nil { template["metadata"] = [:] }
-        template["metadata"]!["labels"] = .object(templateLabels)
-        object["spec"]!["template"] = template
     }
 
     private func checkIdentity(_ object: inout JSONValue, resource: ResourceDescriptor) throws(APIError) {
@@ -131,7 +113,7 @@ extension ObjectStore {
     /// already been through the scope rules. A no-op write changes nothing (no new resourceVersion,
     /// no event), like the real server.
     func writeLocked(
-        _ resource: ResourceDescriptor, key: String, old: StoredObject, proposed: JSONValue,
+        _ resource: ResourceDescriptor, key: String, old: StoredObject, proposed: JSONValue, scope: WriteScope,
         appliedFields: [String: ServerSideApply.FieldSet]? = nil
     ) throws(APIError) -> JSONValue {
         var object = proposed
@@ -153,8 +135,10 @@ extension ObjectStore {
         metadata.removeValue(forKey: "managedFields")
         metadata.removeValue(forKey: "selfLink")
         object["metadata"] = .object(metadata)
+        try KindRules.normalizeTimes(&object, resource: resource)
 
         let causes = ObjectValidation.metadataProblems(object, resource: resource)
+            + KindRules.problems(object, old: old.object, resource: resource, scope: scope)
         if !causes.isEmpty { throw .invalid(resource, name, causes) }
         if oldMeta["deletionTimestamp"] != nil {
             let added = Set(Self.finalizers(object)).subtracting(Self.finalizers(old.object))
@@ -242,7 +226,7 @@ extension ObjectStore {
         }
         var proposed = Self.scoped(body, old: old.object, scope: scope, resource: resource)
         proposed["metadata"]!["resourceVersion"] = old.object["metadata"]?["resourceVersion"]
-        return try writeLocked(resource, key: key, old: old, proposed: proposed)
+        return try writeLocked(resource, key: key, old: old, proposed: proposed, scope: scope)
     }
 
     /// JSON merge patch; a `metadata.resourceVersion` in the patch is a precondition.
@@ -259,7 +243,7 @@ extension ObjectStore {
         let patched = MergePatch.apply(patch, to: old.object)
         var proposed = Self.scoped(patched, old: old.object, scope: scope, resource: resource)
         if proposed["metadata"] == nil { proposed["metadata"] = [:] }
-        return try writeLocked(resource, key: key, old: old, proposed: proposed)
+        return try writeLocked(resource, key: key, old: old, proposed: proposed, scope: scope)
     }
 
     // MARK: Server-side apply
@@ -335,7 +319,7 @@ extension ObjectStore {
         var proposed = Self.scoped(object, old: old.object, scope: scope == .status ? .status : scope, resource: resource)
         if proposed["metadata"] == nil { proposed["metadata"] = [:] }
         proposed["metadata"]!["resourceVersion"] = old.object["metadata"]?["resourceVersion"]
-        return try writeLocked(resource, key: key, old: old, proposed: proposed, appliedFields: managers)
+        return try writeLocked(resource, key: key, old: old, proposed: proposed, scope: scope, appliedFields: managers)
     }
 
     // MARK: Delete and garbage collection
@@ -411,7 +395,7 @@ extension ObjectStore {
         var proposed = owner.object
         proposed["metadata"]!["finalizers"] = .array(
             Self.finalizers(owner.object).filter { $0 != "foregroundDeletion" }.map(JSONValue.string))
-        _ = try? writeLocked(descriptor, key: location.key, old: owner, proposed: proposed)
+        _ = try? writeLocked(descriptor, key: location.key, old: owner, proposed: proposed, scope: .everything)
     }
 
     func collectIfOrphanedLocked(_ resource: ResourceDescriptor, key: String) {
@@ -451,6 +435,6 @@ extension ObjectStore {
             $0["uid"]?.stringValue != ownerUID
         }
         proposed["metadata"]!["ownerReferences"] = remaining.isEmpty ? nil : .array(remaining)
-        _ = try? writeLocked(descriptor, key: location.key, old: stored, proposed: proposed)
+        _ = try? writeLocked(descriptor, key: location.key, old: stored, proposed: proposed, scope: .everything)
     }
 }
