@@ -11,7 +11,8 @@ public final class Store<Object: KubernetesResource>: Sendable {
     private struct State {
         var objects: [ObjectKey: Object] = [:]
         var synced = false
-        var syncWaiters: [CheckedContinuation<Void, Never>] = []
+        var syncWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiterID = 0
     }
 
     private let state = Mutex(State())
@@ -25,8 +26,8 @@ public final class Store<Object: KubernetesResource>: Sendable {
             case .restarted(let objects):
                 state.objects = Dictionary(objects.map { (ObjectKey($0), $0) }, uniquingKeysWith: { _, last in last })
                 state.synced = true
-                defer { state.syncWaiters = [] }
-                return state.syncWaiters
+                defer { state.syncWaiters = [:] }
+                return Array(state.syncWaiters.values)
             case .applied(let object):
                 state.objects[ObjectKey(object)] = object
             case .deleted(let object):
@@ -40,17 +41,24 @@ public final class Store<Object: KubernetesResource>: Sendable {
     /// Whether a complete list has been applied at least once.
     public var isSynced: Bool { state.withLock { $0.synced } }
 
-    /// Returns once the first complete list has been applied.
-    ///
-    /// Cancellation does not end the wait early; wrap it in a timeout where that matters.
+    /// Returns once the first complete list has been applied, or when the task is cancelled
+    /// (check ``isSynced`` afterwards if that matters).
     public func waitUntilSynced() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state in
-                if state.synced { return true }
-                state.syncWaiters.append(continuation)
-                return false
+        let id = state.withLock { state in
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state in
+                    if state.synced || Task.isCancelled { return true }
+                    state.syncWaiters[id] = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
             }
-            if ready { continuation.resume() }
+        } onCancel: {
+            state.withLock { $0.syncWaiters.removeValue(forKey: id) }?.resume()
         }
     }
 

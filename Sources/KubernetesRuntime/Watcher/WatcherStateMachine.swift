@@ -6,7 +6,7 @@
 /// backoff and retries the same step. 410 Gone (from the watch request, from an ERROR event or
 /// from an expired `continue` token) and any other ERROR event discard what we know and relist,
 /// after backoff. The backoff is reset by every watch event, so a healthy watch always retries
-/// quickly.
+/// quickly; a watch that ends without delivering anything counts as a failure.
 ///
 /// The owner (``Watcher``) performs each ``Action`` and reports the outcome through the
 /// matching `mutating` method, which returns the next action.
@@ -51,7 +51,8 @@ public struct WatcherStateMachine<Object: Sendable>: Sendable {
         case idle
         /// Listing; `pages` holds the objects of the pages received so far.
         case listing(continue: String?, pages: [Object])
-        case watching(resourceVersion: String)
+        /// Watching; `sawEvent` says whether this stream delivered anything yet.
+        case watching(resourceVersion: String, sawEvent: Bool)
         /// Waiting before `retry`.
         case backingOff(retry: Retry)
     }
@@ -72,7 +73,7 @@ public struct WatcherStateMachine<Object: Sendable>: Sendable {
     /// The resourceVersion a resumed watch would start from, if the watcher has one.
     public var lastResourceVersion: String? {
         switch state {
-        case .watching(let version), .backingOff(retry: .watch(let version)): return version
+        case .watching(let version, _), .backingOff(retry: .watch(let version)): return version
         default: return nil
         }
     }
@@ -93,27 +94,27 @@ public struct WatcherStateMachine<Object: Sendable>: Sendable {
             state = .listing(continue: token, pages: pages)
             return .list(continue: token)
         }
-        state = .watching(resourceVersion: resourceVersion)
+        state = .watching(resourceVersion: resourceVersion, sawEvent: false)
         return .emitAndWatch(.restarted(pages), resourceVersion: resourceVersion)
     }
 
     /// An event arrived on the open watch stream.
     public mutating func watchEventReceived(_ input: WatchInput) -> Action {
-        guard case .watching(let current) = state else {
+        guard case .watching(let current, _) = state else {
             preconditionFailure("watch event received while \(state)")
         }
         switch input {
         case .added(let object, let version), .modified(let object, let version):
             backoff.reset()
-            state = .watching(resourceVersion: version ?? current)
+            state = .watching(resourceVersion: version ?? current, sawEvent: true)
             return .emit(.applied(object))
         case .deleted(let object, let version):
             backoff.reset()
-            state = .watching(resourceVersion: version ?? current)
+            state = .watching(resourceVersion: version ?? current, sawEvent: true)
             return .emit(.deleted(object))
         case .bookmark(let version):
             backoff.reset()
-            state = .watching(resourceVersion: version)
+            state = .watching(resourceVersion: version, sawEvent: true)
             return .keepWatching
         case .error:
             // 410 means our resourceVersion was compacted away; any other ERROR event leaves us
@@ -123,11 +124,15 @@ public struct WatcherStateMachine<Object: Sendable>: Sendable {
     }
 
     /// The watch stream ended normally (the server closes watches after its timeout): resume.
+    ///
+    /// A stream that ended without delivering anything, not even a bookmark, is treated like a
+    /// failure, so a server (or proxy) that closes watches at once cannot make us spin.
     public mutating func watchEnded() -> Action {
-        guard case .watching(let version) = state else {
+        guard case .watching(let version, let sawEvent) = state else {
             preconditionFailure("watch ended while \(state)")
         }
-        backoff.reset()
+        guard sawEvent else { return backOff(then: .watch(resourceVersion: version)) }
+        state = .watching(resourceVersion: version, sawEvent: false)
         return .watch(resourceVersion: version)
     }
 
@@ -138,7 +143,7 @@ public struct WatcherStateMachine<Object: Sendable>: Sendable {
             return backOff(then: .relist)
         case (.listing(let token, let pages), .transient):
             return backOff(then: .listPage(continue: token, pages: pages))
-        case (.watching(let version), .transient):
+        case (.watching(let version, _), .transient):
             return backOff(then: .watch(resourceVersion: version))
         case (.idle, _), (.backingOff, _):
             preconditionFailure("request failed while \(state)")
@@ -157,7 +162,7 @@ public struct WatcherStateMachine<Object: Sendable>: Sendable {
             state = .listing(continue: token, pages: pages)
             return .list(continue: token)
         case .watch(let version):
-            state = .watching(resourceVersion: version)
+            state = .watching(resourceVersion: version, sawEvent: false)
             return .watch(resourceVersion: version)
         }
     }

@@ -180,4 +180,39 @@ import Testing
             try await eventually("the new leader reconciles") { elector.isLeader && count(context, "a") >= 1 }
         }
     }
+
+    @Test func losingLeadershipCancelsRunningReconciles() async throws {
+        try await FakeCluster.run { cluster in
+            try cluster.createNode("a")
+            let partitioned = Mutex(false)
+            struct Partitioned: Error {}
+            let real = LeaseAccess.client(cluster.client, name: "kwasm-operator", namespace: "default")
+            let access = LeaseAccess(
+                get: { if partitioned.withLock({ $0 }) { throw Partitioned() }; return try await real.get() },
+                create: { if partitioned.withLock({ $0 }) { throw Partitioned() }; return try await real.create($0) },
+                replace: { if partitioned.withLock({ $0 }) { throw Partitioned() }; return try await real.replace($0) })
+            let elector = LeaderElector(access: access, configuration: LeaderElectionConfiguration(
+                leaseName: "kwasm-operator", namespace: "default", identity: "me",
+                leaseDuration: .seconds(3), renewDeadline: .seconds(2), retryPeriod: .milliseconds(50)))
+            let log = Recorder<String>()
+            let (controller, _) = nodeController(cluster, elector: elector, reconcile: { _, _ in
+                log.append("started")
+                do {
+                    try await Task.sleep(for: .seconds(120))
+                } catch {
+                    log.append("cancelled")
+                    throw error
+                }
+                return .done
+            })
+            let runElector = Task { try await elector.run() }
+            defer { runElector.cancel() }
+            let run = Task { try await controller.run() }
+            defer { run.cancel() }
+            try await eventually("a reconcile runs") { log.all == ["started"] }
+            partitioned.withLock { $0 = true }
+            try await eventually("the reconcile is cancelled") { log.all.contains("cancelled") }
+            #expect(!elector.isLeader)
+        }
+    }
 }

@@ -35,6 +35,14 @@ import Testing
         #expect(store.count == 1)
     }
 
+    @Test func cancellingAWaitForSyncEndsIt() async {
+        let store = Store<TestObject>()
+        let waiter = Task { await store.waitUntilSynced() }
+        waiter.cancel()
+        await waiter.value
+        #expect(!store.isSynced)
+    }
+
     @Test func readsFromManyTasksWhileWriting() async {
         let store = Store<TestObject>()
         store.apply(.restarted([]))

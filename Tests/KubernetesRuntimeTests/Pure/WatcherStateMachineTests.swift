@@ -32,6 +32,18 @@ import Testing
         guard case .watch(resourceVersion: "42") = sm.watchEnded() else { Issue.record("resume"); return }
     }
 
+    @Test func aWatchThatEndsWithoutDeliveringAnythingBacksOffInsteadOfSpinning() {
+        var sm = machine()
+        _ = sm.start()
+        _ = sm.listPageReceived([], continue: nil, resourceVersion: "5")
+        guard case .wait(.seconds(1)) = sm.watchEnded() else { Issue.record("empty watch backs off"); return }
+        guard case .watch(resourceVersion: "5") = sm.backoffElapsed() else { Issue.record("resume"); return }
+        guard case .wait(.seconds(2)) = sm.watchEnded() else { Issue.record("and keeps backing off"); return }
+        _ = sm.backoffElapsed()
+        _ = sm.watchEventReceived(.bookmark(resourceVersion: "6"))
+        guard case .watch(resourceVersion: "6") = sm.watchEnded() else { Issue.record("a watch that delivered resumes at once"); return }
+    }
+
     @Test func aDroppedConnectionBacksOffThenResumesFromTheLastVersionWithoutRelisting() {
         var sm = machine()
         _ = sm.start()
