@@ -19,7 +19,7 @@ import Synchronization
 ///
 /// ```swift
 /// var controller = Controller(store: nodes, context: context, reconcile: reconcileNode, errorPolicy: { _, _, _ in .requeueWithBackoff })
-/// controller.watches(Watcher<Node>(client: client).reflect(into: nodes))
+/// controller.watches(Watcher<Node>(client: client))   // fills `nodes`
 /// controller.owns(Watcher<Job>(client: client, namespace: "kwasm"))
 /// controller.watches(Watcher<RuntimeClass>(client: client)) { _ in nodes.keys }
 /// ```
@@ -66,6 +66,11 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
     public mutating func watches<Events: AsyncSequence & Sendable>(_ events: Events)
     where Events.Element == WatcherEvent<Object> {
         triggers.append(Self.trigger(events) { [ObjectKey($0)] })
+    }
+
+    /// Watches the primary kind: reflects `watcher` into ``store`` and reconciles what changes.
+    public mutating func watches(_ watcher: Watcher<Object>) {
+        triggers.append(Self.trigger(watcher.reflect(into: store)) { [ObjectKey($0)] })
     }
 
     /// Reconciles the owners (by `ownerReferences` of kind `Object`) of the objects in `events`.
