@@ -1,0 +1,97 @@
+import Foundation
+import KubernetesClient
+
+/// Everything the planner reads about one node. Built by the reconciler from its caches.
+public struct NodePlanInput: Sendable {
+    public var nodeName: String
+    /// `nil` when the Node is gone (its Jobs and status are garbage-collected through ownerReferences).
+    public var node: Node?
+    public var status: WasmNodeStatus?
+    /// This node's installer Jobs.
+    public var jobs: [InstallerJobObservation]
+    public var configuration: OperatorConfiguration
+    public var specHash: String
+    public var now: Date
+    /// Whether a rollout slot is free for this node (install and uninstall restart containerd).
+    public var rolloutSlotAvailable: Bool
+    /// `kwasm-operator cleanup`: every node is treated as not selected.
+    public var cleanup: Bool
+
+    public init(
+        nodeName: String, node: Node?, status: WasmNodeStatus?, jobs: [InstallerJobObservation],
+        configuration: OperatorConfiguration, specHash: String? = nil, now: Date, rolloutSlotAvailable: Bool,
+        cleanup: Bool = false
+    ) {
+        self.nodeName = nodeName
+        self.node = node
+        self.status = status
+        self.jobs = jobs
+        self.configuration = configuration
+        self.specHash = specHash ?? SpecHash.compute(configuration)
+        self.now = now
+        self.rolloutSlotAvailable = rolloutSlotAvailable
+        self.cleanup = cleanup
+    }
+}
+
+/// The changes that bring one node closer to what it should be. Empty when converged.
+public struct NodePlan: Sendable, Equatable {
+    public enum LabelChange: Sendable, Equatable { case set, remove }
+
+    public struct JobStart: Sendable, Equatable {
+        public var operation: InstallerOperation
+        public var attempt: Int
+    }
+
+    public struct PlannedEvent: Sendable, Equatable {
+        public var type: String
+        public var reason: String
+        public var note: String
+        public var action: String
+
+        public static func warning(_ reason: String, _ note: String, action: String) -> PlannedEvent {
+            PlannedEvent(type: "Warning", reason: reason, note: note, action: action)
+        }
+    }
+
+    /// Create the WasmNodeStatus object (metadata and spec; status follows in `status`).
+    public var createStatusObject: WasmNodeStatus?
+    /// The new `.status`, when it differs from the stored one.
+    public var status: WasmNodeStatus.Status?
+    public var deleteStatusObject = false
+    /// Annotations to merge-patch onto the WasmNodeStatus (recorded boot ID / runtime version).
+    public var statusAnnotations: [String: String]?
+    public var label: LabelChange?
+    public var deleteJobs: [String] = []
+    public var startJob: JobStart?
+    public var events: [PlannedEvent] = []
+    public var requeueAfter: Duration?
+    /// The plan would start an install or uninstall Job but no rollout slot was free.
+    public var waitingForSlot = false
+
+    public init() {}
+
+    /// Whether carrying out the plan writes to the API server.
+    public var hasWrites: Bool {
+        createStatusObject != nil || status != nil || deleteStatusObject || statusAnnotations != nil
+            || label != nil || !deleteJobs.isEmpty || startJob != nil || !events.isEmpty
+    }
+
+    mutating func requeue(after delay: Duration) {
+        let delay = max(delay, .milliseconds(100))
+        requeueAfter = requeueAfter.map { min($0, delay) } ?? delay
+    }
+}
+
+/// Condition types of a WasmNodeStatus.
+public enum ConditionType {
+    public static let installed = "Installed"
+    public static let runtimeVerified = "RuntimeVerified"
+    public static let ready = "Ready"
+    public static let drifted = "Drifted"
+}
+
+extension Date {
+    /// Kubernetes times have whole seconds; planning in whole seconds keeps re-plans identical.
+    var wholeSeconds: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }
+}

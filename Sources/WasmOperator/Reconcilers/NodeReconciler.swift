@@ -1,0 +1,172 @@
+import Foundation
+import KubernetesClient
+import KubernetesRuntime
+import Logging
+
+/// Reconciles one Node: gathers what the caches say, asks ``NodePlanner`` what to change and
+/// carries the plan out. Writes are ordered so a crash at any point resumes cleanly: status
+/// object, then Job, then status, then labels, then deletions, then events.
+public enum NodeReconciler {
+    public static let controllerName = "node"
+
+    public static func reconcile(_ cachedNode: Node, _ context: OperatorContext) async throws -> ReconcileAction {
+        let start = ContinuousClock.now
+        do {
+            let action = try await reconcileUnmeasured(cachedNode, context)
+            context.metrics.reconciled(controller: controllerName, duration: ContinuousClock.now - start, error: false)
+            return action
+        } catch {
+            context.metrics.reconciled(controller: controllerName, duration: ContinuousClock.now - start, error: true)
+            throw error
+        }
+    }
+
+    /// Conflicts and cache lag resolve themselves on the next pass; everything else backs off.
+    public static func errorPolicy(_ error: any Error, _ node: Node, _ context: OperatorContext) -> ReconcileAction {
+        if let error = error as? KubernetesError, error.isConflict || error.isAlreadyExists {
+            return .requeue(after: .milliseconds(200))
+        }
+        if let error = error as? KubernetesError, let retryAfter = error.retryAfter {
+            return .requeue(after: retryAfter)
+        }
+        return .requeueWithBackoff
+    }
+
+    static func reconcileUnmeasured(_ cachedNode: Node, _ context: OperatorContext) async throws -> ReconcileAction {
+        guard let name = cachedNode.metadata.name else { return .done }
+        let node = context.node(named: name, cached: cachedNode)
+        let status = context.status(named: name)
+        let pods = context.pods(for: name)
+        let jobs = context.jobs(for: name).compactMap { InstallerJobObservation(job: $0, pods: pods) }
+        let now = Date()
+        let running = context.nodesWithRunningRolloutJobs()
+        let cap = context.rolloutCap(now: now)
+
+        func plan(slot: Bool) -> NodePlan {
+            NodePlanner.plan(NodePlanInput(
+                nodeName: name, node: node, status: status, jobs: jobs, configuration: context.configuration,
+                specHash: context.specHash, now: now, rolloutSlotAvailable: slot, cleanup: context.cleanup))
+        }
+
+        let available = context.slots.withLock { $0.available(for: name, active: running, cap: cap, now: now) }
+        var plan = plan(slot: available)
+        var holdsSlot = false
+        if let start = plan.startJob, start.operation.needsRolloutSlot {
+            holdsSlot = context.slots.withLock { $0.acquire(name, active: running, cap: cap, now: now) }
+            if !holdsSlot { plan = NodePlanner.plan(NodePlanInput(
+                nodeName: name, node: node, status: status, jobs: jobs, configuration: context.configuration,
+                specHash: context.specHash, now: now, rolloutSlotAvailable: false, cleanup: context.cleanup)) }
+        } else if plan.waitingForSlot {
+            // Queue as waiting (or take a slot that has just freed).
+            if context.slots.withLock({ $0.acquire(name, active: running, cap: cap, now: now) }) {
+                plan = NodePlanner.plan(NodePlanInput(
+                    nodeName: name, node: node, status: status, jobs: jobs, configuration: context.configuration,
+                    specHash: context.specHash, now: now, rolloutSlotAvailable: true, cleanup: context.cleanup))
+                holdsSlot = plan.startJob?.operation.needsRolloutSlot == true
+                if !holdsSlot { context.slots.withLock { $0.release(name) } }
+            }
+        } else {
+            context.slots.withLock { $0.forget(name) }
+        }
+
+        if plan.hasWrites {
+            context.logger.debug("plan", metadata: [
+                "node": "\(name)", "job": "\(plan.startJob.map { "\($0.operation.rawValue)#\($0.attempt)" } ?? "-")",
+                "phase": "\(plan.status?.phase?.rawValue ?? "-")", "label": "\(plan.label.map { "\($0)" } ?? "-")",
+                "deleteJobs": "\(plan.deleteJobs)",
+            ])
+        }
+        do {
+            return try await PlanExecutor(context: context, node: node, status: status).execute(plan, holdsSlot: holdsSlot)
+        } catch {
+            if holdsSlot { context.slots.withLock { $0.release(name) } }
+            throw error
+        }
+    }
+}
+
+/// Carries out one ``NodePlan`` against the API server.
+struct PlanExecutor {
+    let context: OperatorContext
+    let node: Node
+    let status: WasmNodeStatus?
+
+    var client: KubernetesClient { context.client }
+    var name: String { node.metadata.name ?? "" }
+
+    func execute(_ plan: NodePlan, holdsSlot: Bool) async throws -> ReconcileAction {
+        var statusObject = status
+        if let create = plan.createStatusObject {
+            do {
+                let created = try await client.create(create)
+                context.recentStatuses.wrote(created)
+                statusObject = created
+            } catch let error as KubernetesError where error.isAlreadyExists {
+                // Our cache has not seen it yet: plan again once it has.
+                return .requeue(after: .milliseconds(200))
+            }
+        }
+        if let start = plan.startJob {
+            let job = context.jobBuilder.job(operation: start.operation, node: node, attempt: start.attempt)
+            do {
+                let created = try await client.create(job, namespace: context.configuration.namespace)
+                context.recentJobs.wrote(created)
+                context.logger.info("started installer Job", metadata: [
+                    "node": "\(name)", "job": "\(created.metadata.name ?? "")", "operation": "\(start.operation.rawValue)",
+                    "attempt": "\(start.attempt)",
+                ])
+            } catch let error as KubernetesError where error.isAlreadyExists {
+                if holdsSlot { context.slots.withLock { $0.release(name) } }
+                return .requeue(after: .milliseconds(200))
+            }
+        }
+        if let newStatus = plan.status, var object = statusObject {
+            object.status = newStatus
+            let updated = try await client.replaceStatus(object)
+            context.recentStatuses.wrote(updated)
+            statusObject = updated
+            if newStatus.phase != status?.status?.phase {
+                context.logger.info("node phase", metadata: [
+                    "node": "\(name)", "phase": "\(newStatus.phase?.rawValue ?? "")",
+                    "reason": "\(newStatus.conditions?[type: ConditionType.ready]?.reason ?? "")",
+                ])
+            }
+        }
+        if let annotations = plan.statusAnnotations, statusObject != nil {
+            let patch: JSONValue = .object(["metadata": .object(["annotations": .object(annotations.mapValues { .string($0) })])])
+            let updated: WasmNodeStatus = try await client.mergePatch(WasmNodeStatus.self, name: name, patch: patch)
+            context.recentStatuses.wrote(updated)
+        }
+        if let label = plan.label {
+            let value: JSONValue = label == .set ? .string("true") : .null
+            let patch: JSONValue = .object(["metadata": .object(["labels": .object([WellKnown.provisionedLabel: value])])])
+            let updated: Node = try await client.mergePatch(Node.self, name: name, patch: patch)
+            context.recentNodes.wrote(updated)
+        }
+        var freedSlots = 0
+        for jobName in plan.deleteJobs {
+            let existing = context.jobs(for: name).first { $0.metadata.name == jobName }
+            do {
+                try await client.delete(Job.self, name: jobName, namespace: context.configuration.namespace, propagation: .background)
+            } catch let error as KubernetesError where error.isNotFound {}
+            context.recentJobs.deleted(name: jobName, uid: existing?.metadata.uid)
+            if !jobName.hasPrefix("kwasm-status-") { freedSlots += 1 }
+        }
+        if plan.deleteStatusObject, statusObject != nil {
+            do {
+                try await client.delete(WasmNodeStatus.self, name: name)
+            } catch let error as KubernetesError where error.isNotFound {}
+            context.recentStatuses.deleted(name: name, uid: statusObject?.metadata.uid)
+        }
+        for event in plan.events {
+            await context.recorder.record(
+                event.type == "Warning" ? .warning : .normal, reason: event.reason, action: event.action,
+                note: event.note, regarding: node)
+        }
+        if freedSlots > 0 {
+            let woken = context.slots.withLock { $0.popWaiting(freedSlots) }
+            context.wake(woken)
+        }
+        return plan.requeueAfter.map { .requeue(after: $0) } ?? .done
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import KubernetesClient
+import KubernetesRuntime
+import Logging
+import Synchronization
+
+/// What the reconcilers share: the client, the caches, the rollout slots, the event recorder
+/// and the metrics. Side effects live here; decisions live in ``NodePlanner``.
+public final class OperatorContext: Sendable {
+    public let client: KubernetesClient
+    public let configuration: OperatorConfiguration
+    public let specHash: String
+    public let jobBuilder: InstallerJobBuilder
+    public let nodes = Store<Node>()
+    public let statuses = Store<WasmNodeStatus>()
+    public let jobs = Store<Job>()
+    public let pods = Store<Pod>()
+    public let runtimeClasses = Store<RuntimeClass>()
+    public let recorder: EventRecorder
+    public let metrics: OperatorMetrics
+    public let logger: Logger
+    /// `kwasm-operator cleanup`: uninstall everywhere.
+    public let cleanup: Bool
+
+    let recentStatuses = RecentWrites<WasmNodeStatus>()
+    let recentJobs = RecentWrites<Job>()
+    let recentNodes = RecentWrites<Node>()
+    let slots = Mutex(RolloutSlots())
+    private let selectedCount = Mutex<(at: Date, count: Int)?>(nil)
+    private let wakeHandler = Mutex<(@Sendable ([String]) -> Void)?>(nil)
+
+    public init(
+        client: KubernetesClient, configuration: OperatorConfiguration, recorder: EventRecorder,
+        metrics: OperatorMetrics, logger: Logger, cleanup: Bool = false
+    ) {
+        self.client = client
+        self.configuration = configuration
+        self.specHash = SpecHash.compute(configuration)
+        self.jobBuilder = InstallerJobBuilder(configuration: configuration, specHash: specHash)
+        self.recorder = recorder
+        self.metrics = metrics
+        self.logger = logger
+        self.cleanup = cleanup
+    }
+
+    /// Where woken nodes go (the node controller's queue).
+    func onWake(_ handler: @escaping @Sendable ([String]) -> Void) {
+        wakeHandler.withLock { $0 = handler }
+    }
+
+    func wake(_ nodes: [String]) {
+        guard !nodes.isEmpty, let handler = wakeHandler.withLock({ $0 }) else { return }
+        handler(nodes)
+    }
+
+    // MARK: - Views of the caches
+
+    func node(named name: String, cached: Node) -> Node {
+        recentNodes.resolve(name: name, cached: cached) ?? cached
+    }
+
+    func status(named name: String) -> WasmNodeStatus? {
+        recentStatuses.resolve(name: name, cached: statuses.get(name: name))
+    }
+
+    /// Our installer Jobs for `node`, including ones just created that the cache lacks.
+    func jobs(for node: String) -> [Job] {
+        let isForNode: (Job) -> Bool = { $0.metadata.annotations?[WellKnown.nodeNameAnnotation] == node }
+        var byName: [String: Job] = [:]
+        for job in jobs.list(matching: isForNode) { byName[job.metadata.name ?? ""] = job }
+        for job in recentJobs.pending(where: isForNode) where byName[job.metadata.name ?? ""] == nil {
+            byName[job.metadata.name ?? ""] = job
+        }
+        return byName.compactMap { name, job in recentJobs.resolve(name: name, cached: job) }
+    }
+
+    func pods(for node: String) -> [Pod] {
+        pods.list { $0.metadata.annotations?[WellKnown.nodeNameAnnotation] == node }
+    }
+
+    /// Nodes whose install or uninstall Job runs now (they hold rollout slots).
+    func nodesWithRunningRolloutJobs() -> Set<String> {
+        var nodes = Set<String>()
+        for job in jobs.list() {
+            guard let observation = InstallerJobObservation(job: job, pods: []),
+                  observation.operation.needsRolloutSlot, !observation.isFinished else { continue }
+            nodes.insert(observation.nodeName)
+        }
+        return nodes
+    }
+
+    /// The rollout cap for the current fleet (the selected-node count is recomputed at most once a second).
+    func rolloutCap(now: Date) -> Int {
+        if configuration.maxParallel > 0 { return configuration.maxParallel }
+        let count = selectedCount.withLock { cached -> Int? in
+            guard let cached, now.timeIntervalSince(cached.at) < 1 else { return nil }
+            return cached.count
+        } ?? {
+            let count = nodes.list().filter { node in
+                cleanup ? statuses.get(name: node.metadata.name ?? "") != nil
+                    : NodeSelection(labels: node.metadata.labels ?? [:], annotations: node.metadata.annotations ?? [:],
+                                    configuration: configuration).isSelected
+            }.count
+            selectedCount.withLock { $0 = (now, count) }
+            return count
+        }()
+        return configuration.effectiveMaxParallel(selectedNodes: count)
+    }
+}

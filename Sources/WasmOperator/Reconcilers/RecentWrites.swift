@@ -1,0 +1,65 @@
+import Foundation
+import KubernetesClient
+import Synchronization
+
+/// Read-your-own-writes on top of the watch caches: the objects this operator just wrote,
+/// until the cache catches up. Without it a reconcile that runs before the watch delivers our
+/// own write would plan the same write again (a wasted request, or a 409).
+final class RecentWrites<Object: KubernetesResource>: Sendable {
+    private struct Entry {
+        var object: Object?  // nil: deleted
+        var uid: String?
+        var at: Date
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    /// After this long the cache is trusted again whatever it says.
+    private let horizon: TimeInterval = 30
+
+    init() {}
+
+    func wrote(_ object: Object) {
+        guard let name = object.metadata.name else { return }
+        entries.withLock { $0[name] = Entry(object: object, uid: object.metadata.uid, at: Date()) }
+    }
+
+    func deleted(name: String, uid: String?) {
+        entries.withLock { $0[name] = Entry(object: nil, uid: uid, at: Date()) }
+    }
+
+    /// The newer of the cached object and our last write of it.
+    func resolve(name: String, cached: Object?) -> Object? {
+        entries.withLock { entries in
+            guard let entry = entries[name] else { return cached }
+            if Date().timeIntervalSince(entry.at) > horizon {
+                entries[name] = nil
+                return cached
+            }
+            guard let written = entry.object else {
+                // We deleted it: hide the cached copy of that same object until the cache drops it.
+                guard let cached else { entries[name] = nil; return nil }
+                if let uid = entry.uid, cached.metadata.uid != uid { entries[name] = nil; return cached }
+                return nil
+            }
+            guard let cached else { return written }
+            if cached.metadata.uid != written.metadata.uid {
+                // A different incarnation in the cache: trust the newer creation.
+                return Self.version(cached) > Self.version(written) ? cached : written
+            }
+            if Self.version(cached) >= Self.version(written) {
+                entries[name] = nil
+                return cached
+            }
+            return written
+        }
+    }
+
+    /// Our writes the cache does not show yet (e.g. a Job just created).
+    func pending(where predicate: (Object) -> Bool) -> [Object] {
+        entries.withLock { entries in entries.values.compactMap { $0.object }.filter(predicate) }
+    }
+
+    static func version(_ object: Object) -> UInt64 {
+        object.metadata.resourceVersion.flatMap { UInt64($0) } ?? 0
+    }
+}

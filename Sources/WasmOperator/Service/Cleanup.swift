@@ -1,0 +1,92 @@
+import Foundation
+import KubernetesClient
+import KubernetesRuntime
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// `kwasm-operator cleanup`: uninstall from every provisioned node (under the rollout cap),
+/// wait, delete our RuntimeClasses, statuses and labels, and report.
+public struct CleanupOutcome: Sendable, Equatable, CustomStringConvertible {
+    public var succeeded: Bool
+    public var message: String
+    public var description: String { message }
+}
+
+extension KwasmOperator {
+    public static func cleanup(
+        configuration: OperatorConfiguration, client: KubernetesClient, logger: Logger, timeout: Duration,
+        handleSignals: Bool = true
+    ) async throws -> CleanupOutcome {
+        let kwasm = KwasmOperator(configuration: configuration, client: client, logger: logger, cleanup: true)
+        try await CleanupPause.renew(client: client, configuration: configuration)
+        let outcome = OutcomeBox()
+        let monitor = CleanupMonitor(operator: kwasm, timeout: timeout, outcome: outcome, logger: logger)
+        let group = ServiceGroup(
+            services: kwasm.coreServices() + [monitor],
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger)
+        kwasm.group.withLock { $0 = group }
+        logger.info("cleanup: uninstalling wasm runtimes from every node")
+        try await group.run()
+        await CleanupPause.release(client: client, configuration: configuration)
+        return outcome.value.withLock { $0 } ?? CleanupOutcome(succeeded: false, message: "cleanup interrupted before it finished")
+    }
+}
+
+struct CleanupMonitor: Service {
+    let `operator`: KwasmOperator
+    let timeout: Duration
+    let outcome: OutcomeBox
+    let logger: Logger
+
+    func run() async throws {
+        let context = `operator`.context
+        let deadline = ContinuousClock.now + timeout
+        try? await cancelWhenGracefulShutdown {
+            var lastRenew = ContinuousClock.now
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(250))
+                guard `operator`.isReady else { continue }
+                if ContinuousClock.now - lastRenew > .seconds(30) {
+                    try? await CleanupPause.renew(client: context.client, configuration: context.configuration)
+                    lastRenew = ContinuousClock.now
+                }
+                let remaining = context.statuses.list()
+                let labelled = context.nodes.list().filter { $0.metadata.labels?[WellKnown.provisionedLabel] != nil }
+                let running = context.nodesWithRunningRolloutJobs()
+                let stuck = remaining.filter { $0.status?.phase == .failed && $0.status?.lastJob?.hasPrefix("kwasm-uninstall-") == true }
+                if remaining.count == stuck.count, labelled.isEmpty, running.isEmpty {
+                    do {
+                        try await RuntimeClassReconciler.sync(context, removeAll: true)
+                    } catch {
+                        logger.warning("cleanup: deleting RuntimeClasses failed, retrying", metadata: ["error": "\(error)"])
+                        continue
+                    }
+                    if stuck.isEmpty {
+                        finish(CleanupOutcome(succeeded: true, message: "cleanup complete: runtimes uninstalled, RuntimeClasses and statuses deleted"))
+                    } else {
+                        let names = stuck.map { "\($0.metadata.name ?? "")(\($0.status?.lastError?.code ?? "?"): \($0.status?.lastError?.message ?? ""))" }
+                        finish(CleanupOutcome(succeeded: false, message: "cleanup finished, but uninstall failed on \(stuck.count) node(s): \(names.joined(separator: "; "))"))
+                    }
+                    break
+                }
+                if ContinuousClock.now >= deadline {
+                    let pending = remaining.map { "\($0.metadata.name ?? "")=\($0.status?.phase?.rawValue ?? "Pending")" }.sorted()
+                    finish(CleanupOutcome(succeeded: false, message: "cleanup timed out after \(timeout): \(pending.count) node(s) not yet uninstalled: \(pending.prefix(20).joined(separator: ", "))\(pending.count > 20 ? ", …" : "")"))
+                    break
+                }
+            }
+        }
+        await `operator`.shutdown()
+    }
+
+    func finish(_ result: CleanupOutcome) {
+        outcome.value.withLock { $0 = result }
+        result.succeeded ? logger.notice("\(result.message)") : logger.error("\(result.message)")
+    }
+}
+
+final class OutcomeBox: Sendable {
+    let value = Mutex<CleanupOutcome?>(nil)
+}

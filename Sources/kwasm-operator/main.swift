@@ -1,1 +1,0 @@
-print("kwasm-operator: not implemented yet")
