@@ -209,6 +209,10 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
             action = try await reconcile(object, context)
             queue.forget(key)
             logger.trace("reconciled", metadata: ["next": "\(action)"])
+        } catch where Task.isCancelled {
+            // Leadership was lost or the controller is stopping: not a failure of the object.
+            logger.debug("reconcile cancelled", metadata: ["error": "\(error)"])
+            return
         } catch {
             action = errorPolicy(error, object, context)
             logger.warning("reconcile failed", metadata: ["error": "\(error)", "next": "\(action)"])
