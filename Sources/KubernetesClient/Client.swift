@@ -138,6 +138,17 @@ public final class KubernetesClient: Sendable {
         try await delete(type, name: name, namespace: namespace, options: DeleteOptions(propagationPolicy: propagation))
     }
 
+    /// Deletes every object of a kind that matches `options`' selectors (`DELETE` on the collection).
+    /// For a namespaced kind this is one namespace (`nil`: the default namespace), as the API allows no more.
+    public func deleteAll<R: KubernetesResource>(_ type: R.Type, namespace: String? = nil, options: ListOptions = ListOptions(), deleteOptions: DeleteOptions = DeleteOptions()) async throws {
+        let path = type.resource.path(namespace: try resolveNamespace(type, namespace))
+        var query: [(String, String)] = []
+        if let labelSelector = options.labelSelector, !labelSelector.isEmpty { query.append(("labelSelector", labelSelector)) }
+        if let fieldSelector = options.fieldSelector, !fieldSelector.isEmpty { query.append(("fieldSelector", fieldSelector)) }
+        _ = try await transport.send(
+            APIRequest(method: .DELETE, path: path, query: query, body: try encode(deleteOptions.body), verb: .deletecollection, resource: type.resource.description))
+    }
+
     /// Applies a JSON merge patch (RFC 7386): objects merge, `null` deletes a key, arrays are replaced whole.
     /// Include `metadata.resourceVersion` in the patch to make it conditional.
     public func mergePatch<R: KubernetesResource>(_ type: R.Type, name: String, namespace: String? = nil, patch: JSONValue, subresource: Subresource? = nil) async throws -> R {

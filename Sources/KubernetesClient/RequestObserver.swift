@@ -1,6 +1,6 @@
 /// The API verb of a request, as the API server's audit log and metrics name it.
 public enum RequestVerb: String, Sendable, Hashable, CaseIterable {
-    case get, list, watch, create, update, patch, delete
+    case get, list, watch, create, update, patch, delete, deletecollection
 }
 
 /// One HTTP round trip, reported to a ``RequestObserver`` (e.g. for "API requests by verb" metrics).

@@ -270,3 +270,19 @@ import Testing
         }
     }
 }
+
+@Suite struct FakeServerCollectionTests {
+    @Test func deleteAllBySelector() async throws {
+        let api = FakeAPIServer()
+        _ = try await api.start(host: "127.0.0.1", port: 0)
+        let client = try KubernetesClient(configuration: ClientConfiguration(server: api.baseURL))
+        defer { Task { await api.shutdown() } }
+        for name in ["spin", "wasmtime", "other"] {
+            let labels = name == "other" ? ["app": "x"] : ["app.kubernetes.io/managed-by": "kwasm-operator"]
+            _ = try await client.create(RuntimeClass(metadata: ObjectMeta(name: name, labels: labels), handler: name))
+        }
+        try await client.deleteAll(RuntimeClass.self, options: ListOptions(labelSelector: "app.kubernetes.io/managed-by=kwasm-operator"))
+        #expect(try await client.list(RuntimeClass.self).items.compactMap(\.metadata.name) == ["other"])
+        try await client.shutdown()
+    }
+}

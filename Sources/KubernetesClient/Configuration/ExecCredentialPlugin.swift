@@ -81,11 +81,19 @@ enum ExecCredentialPlugin {
                             .credentials, "exec plugin \(config.command) could not be started: \(error)\(hint)"))
                     return
                 }
+                // Drain stderr concurrently so a chatty plugin cannot block on a full pipe.
+                let errorOutput = ErrorOutput()
+                let drained = DispatchGroup()
+                drained.enter()
+                DispatchQueue.global().async {
+                    errorOutput.set(stderr.fileHandleForReading.readDataToEndOfFile())
+                    drained.leave()
+                }
                 let output = stdout.fileHandleForReading.readDataToEndOfFile()
-                let errorOutput = stderr.fileHandleForReading.readDataToEndOfFile()
+                drained.wait()
                 process.waitUntilExit()
                 if process.terminationStatus != 0 {
-                    let text = String(decoding: errorOutput.prefix(2048), as: UTF8.self)
+                    let text = String(decoding: errorOutput.get().prefix(2048), as: UTF8.self)
                     continuation.resume(
                         throwing: KubernetesClientError(
                             .credentials,
@@ -96,4 +104,13 @@ enum ExecCredentialPlugin {
             }
         }
     }
+}
+
+/// The plugin's stderr, filled by another thread.
+private final class ErrorOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func set(_ value: Data) { lock.withLock { data = value } }
+    func get() -> Data { lock.withLock { data } }
 }
