@@ -32,7 +32,7 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
     private var queued: Set<Key> = []
     private var processing: Set<Key> = []
     private var dirty: Set<Key> = []
-    private var scheduled: [Key: Instant] = [:]
+    private var scheduled = DueTimes<Key, Instant>()
     private var failures: [Key: Int] = [:]
     public private(set) var isShuttingDown = false
 
@@ -51,7 +51,7 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
     @discardableResult
     public mutating func add(_ key: Key) -> Bool {
         guard !isShuttingDown else { return false }
-        scheduled[key] = nil
+        scheduled.remove(key)
         if processing.contains(key) {
             // Queued again when the current run is done, never run twice at once.
             dirty.insert(key)
@@ -70,7 +70,7 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
         if queued.contains(key) { return false }
         let due = now.advanced(by: delay)
         if let existing = scheduled[key], existing <= due { return false }
-        scheduled[key] = due
+        scheduled.set(key, due: due)
         return true
     }
 
@@ -120,7 +120,7 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
             return .process(key)
         }
         if processing.count >= maxConcurrency { return .waitForWork }
-        if let earliest = scheduled.values.min() { return .waitUntil(earliest) }
+        if let earliest = scheduled.earliest() { return .waitUntil(earliest) }
         return .waitForWork
     }
 
@@ -131,7 +131,7 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
             preconditionFailure("done(\(key)) without a matching process")
         }
         guard dirty.remove(key) != nil, !isShuttingDown else { return false }
-        scheduled[key] = nil
+        scheduled.remove(key)
         if queued.insert(key).inserted { ready.append(key) }
         return true
     }
@@ -143,7 +143,7 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
         readyHead = 0
         queued = []
         dirty = []
-        scheduled = [:]
+        scheduled.removeAll()
     }
 
     /// Keys waiting to be processed now.
@@ -151,12 +151,11 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
     /// Keys being processed.
     public var inFlight: Set<Key> { processing }
     /// Keys scheduled for later, with their due instants.
-    public var scheduledKeys: [Key: Instant] { scheduled }
+    public var scheduledKeys: [Key: Instant] { scheduled.dues }
 
     private mutating func promoteDueKeys(now: Instant) {
         guard !scheduled.isEmpty else { return }
-        for (key, due) in scheduled where due <= now {
-            scheduled[key] = nil
+        for key in scheduled.takeDue(now: now) {
             if processing.contains(key) {
                 dirty.insert(key)
             } else if queued.insert(key).inserted {
