@@ -43,6 +43,9 @@ struct HTTPTransport: Sendable {
             connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64),
             decompression: .disabled)
         httpConfiguration.httpVersion = .http1Only
+        // Fail fast with the real cause (e.g. certificate verification) instead of retrying the
+        // connection until the connect timeout hides it; callers (watchers, work queues) back off themselves.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
         if scheme == "https" {
             httpConfiguration.tlsConfiguration = try Self.tlsConfiguration(configuration.tls)
             if let serverName = configuration.tls.serverName, serverName != host {
