@@ -79,6 +79,26 @@ import Testing
         }
     }
 
+    @Test func aServerSideWatchTimeoutResumesWithoutRelisting() async throws {
+        try await FakeCluster.run { cluster in
+            try cluster.createNode("a")
+            let store = Store<Node>()
+            let task = Task { for await _ in Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store) {} }
+            defer { task.cancel() }
+            try await eventually("the store is synced") { store.isSynced }
+            for round in 1...3 {
+                try await eventually("watch \(round) is open") { cluster.api.requestCounts(resource: "nodes")["watch", default: 0] >= round }
+                // Give the stream something (a bookmark or an event) before it ends, as a real server would.
+                try cluster.createNode("n\(round)")
+                try await eventually("n\(round) arrived") { store.get(name: "n\(round)") != nil }
+                cluster.api.endAllWatches()
+            }
+            try cluster.createNode("last")
+            try await eventually("the watcher is still current") { store.get(name: "last") != nil }
+            #expect(cluster.api.requestCounts(resource: "nodes")["list"] == 1)
+        }
+    }
+
     @Test func paginatedInitialListAssemblesEveryPage() async throws {
         try await FakeCluster.run { cluster in
             for index in 0..<25 { try cluster.createNode("node-\(index)") }
