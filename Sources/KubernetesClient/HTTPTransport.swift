@@ -139,6 +139,8 @@ struct HTTPTransport: Sendable {
             }
             let code = Int(response.status.code)
             observe(request, statusCode: code, started: started)
+            logger.trace(
+                "API request", metadata: ["verb": "\(request.verb.rawValue)", "path": "\(request.path)", "code": "\(code)"])
             if (200..<300).contains(code) { return response }
 
             let failure = await Self.decodeError(response)

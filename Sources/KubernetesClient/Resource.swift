@@ -98,6 +98,9 @@ public struct ObjectList<Item: KubernetesResource>: Codable, Sendable {
     }
 }
 
+extension ObjectList: Equatable where Item: Equatable {}
+extension ObjectList: Hashable where Item: Hashable {}
+
 enum PathComponent {
     /// Percent-escapes a path segment (names are DNS labels, but never trust input to be).
     static func escape(_ segment: String) -> String {

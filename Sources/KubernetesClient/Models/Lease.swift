@@ -23,16 +23,22 @@ public struct Lease: KubernetesResource, Hashable {
         public var acquireTime: MicroTime?
         public var renewTime: MicroTime?
         public var leaseTransitions: Int32?
+        /// Coordinated leader election (Kubernetes 1.31+); kept so that a replace does not drop them.
+        public var preferredHolder: String?
+        public var strategy: String?
 
         public init(
             holderIdentity: String? = nil, leaseDurationSeconds: Int32? = nil, acquireTime: MicroTime? = nil,
-            renewTime: MicroTime? = nil, leaseTransitions: Int32? = nil
+            renewTime: MicroTime? = nil, leaseTransitions: Int32? = nil, preferredHolder: String? = nil,
+            strategy: String? = nil
         ) {
             self.holderIdentity = holderIdentity
             self.leaseDurationSeconds = leaseDurationSeconds
             self.acquireTime = acquireTime
             self.renewTime = renewTime
             self.leaseTransitions = leaseTransitions
+            self.preferredHolder = preferredHolder
+            self.strategy = strategy
         }
     }
 }

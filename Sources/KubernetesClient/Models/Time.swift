@@ -3,7 +3,7 @@ import Foundation
 /// `metav1.Time`: RFC 3339 with whole seconds in UTC, e.g. `2006-01-02T15:04:05Z`.
 ///
 /// Decoding accepts fractional seconds and numeric offsets too, as servers and other clients send them.
-public struct Time: Codable, Sendable, Hashable, Comparable {
+public struct Time: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
     public var date: Date
 
     public init(_ date: Date) { self.date = date }
@@ -31,7 +31,7 @@ public struct Time: Codable, Sendable, Hashable, Comparable {
 
 /// `metav1.MicroTime`: RFC 3339 with exactly six fractional digits in UTC,
 /// e.g. `2006-01-02T15:04:05.000000Z` (Leases and events.k8s.io Events require this form).
-public struct MicroTime: Codable, Sendable, Hashable, Comparable {
+public struct MicroTime: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
     public var date: Date
 
     public init(_ date: Date) { self.date = date }
