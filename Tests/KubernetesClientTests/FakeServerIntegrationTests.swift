@@ -285,4 +285,30 @@ import Testing
         #expect(try await client.list(RuntimeClass.self).items.compactMap(\.metadata.name) == ["other"])
         try await client.shutdown()
     }
+
+    @Test func abandoningAWatchClosesItOnTheServer() async throws {
+        let api = FakeAPIServer()
+        _ = try await api.start(host: "127.0.0.1", port: 0)
+        let client = try KubernetesClient(configuration: ClientConfiguration(server: api.baseURL))
+        defer { Task { await api.shutdown() } }
+        _ = try await client.create(Node(metadata: ObjectMeta(name: "n1")))
+        for try await event in client.watch(Node.self, options: WatchOptions(timeoutSeconds: 60)) {
+            #expect(event.object?.metadata.name == "n1")
+            break
+        }
+        // A cancelled consumer task ends its watch too.
+        let consumer = Task {
+            for try await _ in client.watch(Node.self, options: WatchOptions(resourceVersion: "0", timeoutSeconds: 60)) {}
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        consumer.cancel()
+        _ = await consumer.result
+        var open = api.openWatchCount
+        for _ in 0..<100 where open > 0 {
+            try await Task.sleep(for: .milliseconds(20))
+            open = api.openWatchCount
+        }
+        #expect(open == 0)
+        try await client.shutdown()
+    }
 }

@@ -73,4 +73,23 @@ import Testing
         #expect(rename(directory.path + "/token.new", directory.path + "/token") == 0)
         #expect(try await source.authorizationHeader() == "Bearer rotated-token")
     }
+
+    @Test func loadPrefersAnExplicitKubeconfigThenInCluster() throws {
+        let directory = try serviceAccount()
+        defer { directory.remove() }
+        let kubeconfig = try directory.write("kubeconfig", """
+            current-context: c
+            clusters: [{name: k, cluster: {server: "https://explicit:6443"}}]
+            contexts: [{name: c, context: {cluster: k}}]
+            """)
+        let environment = ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443", "KUBECONFIG": kubeconfig]
+        let inCluster = try ClientConfiguration.load(environment: environment, serviceAccountDirectory: directory.path)
+        #expect(inCluster.server == "https://10.96.0.1:443")
+        let explicit = try ClientConfiguration.load(
+            kubeconfigPath: kubeconfig, environment: environment, serviceAccountDirectory: directory.path)
+        #expect(explicit.server == "https://explicit:6443")
+        // Outside a pod (no token), KUBECONFIG is used.
+        let outside = try ClientConfiguration.load(environment: environment, serviceAccountDirectory: directory.path + "/nope")
+        #expect(outside.server == "https://explicit:6443")
+    }
 }

@@ -123,15 +123,16 @@ extension ClientConfiguration {
     /// (colon-separated; the first file that defines a cluster, user or context wins); else `~/.kube/config`.
     public static func load(
         kubeconfigPath: String? = nil, context: String? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        serviceAccountDirectory: String = InCluster.defaultServiceAccountDirectory
     ) throws -> ClientConfiguration {
         if let kubeconfigPath, !kubeconfigPath.isEmpty {
             return try kubeconfig(paths: [kubeconfigPath], context: context)
         }
         if let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
-            FileManager.default.fileExists(atPath: InCluster.defaultServiceAccountDirectory + "/token")
+            FileManager.default.fileExists(atPath: serviceAccountDirectory + "/token")
         {
-            return try inCluster(environment: environment)
+            return try inCluster(environment: environment, serviceAccountDirectory: serviceAccountDirectory)
         }
         if let list = environment["KUBECONFIG"], !list.isEmpty {
             let paths = list.split(separator: ":").map(String.init).filter { !$0.isEmpty }
