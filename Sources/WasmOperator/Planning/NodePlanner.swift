@@ -37,7 +37,8 @@ public struct NodePlanner {
 
     var configuration: OperatorConfiguration { input.configuration }
     var nodeName: String { input.nodeName }
-    var generation: Int64? { input.status?.metadata.generation }
+    /// Custom resources start at generation 1; a status we are about to create will have it.
+    var generation: Int64? { input.status?.metadata.generation ?? 1 }
 
     // MARK: - Flow
 

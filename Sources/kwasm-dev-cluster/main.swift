@@ -1,1 +1,0 @@
-print("kwasm-dev-cluster: not implemented yet")

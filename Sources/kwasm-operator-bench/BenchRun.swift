@@ -1,0 +1,215 @@
+import Foundation
+import KubernetesClient
+import Synchronization
+
+struct Percentiles {
+    var p50: Double
+    var p99: Double
+    init(_ values: [Double]) {
+        let sorted = values.sorted()
+        func at(_ q: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q))] }
+        p50 = at(0.5)
+        p99 = at(0.99)
+    }
+}
+
+struct BenchResult {
+    var nodes: Int
+    var convergeSeconds: Double
+    var idealSeconds: Double
+    var annotationToJob: Percentiles
+    var jobDoneToReady: Percentiles
+    var requestsPerNode: [String: Double]
+    var writesPerNode: Double
+    var peakRSSMiB: Double
+
+    var overheadPerNodeMs: Double { max(0, convergeSeconds - idealSeconds) * 1000 / Double(nodes) }
+
+    func print() {
+        Swift.print(String(format: "converged in %.2f s (install time × waves under the cap: %.2f s; overhead %.2f ms/node)", convergeSeconds, idealSeconds, overheadPerNodeMs))
+        Swift.print(String(format: "annotation seen → Job created: p50 %.1f ms, p99 %.1f ms", annotationToJob.p50, annotationToJob.p99))
+        Swift.print(String(format: "Job succeeded → node Ready:    p50 %.1f ms, p99 %.1f ms", jobDoneToReady.p50, jobDoneToReady.p99))
+        let verbs = requestsPerNode.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
+        Swift.print("operator API requests per node: \(verbs) (writes \(String(format: "%.2f", writesPerNode)))")
+        Swift.print(String(format: "operator peak RSS: %.1f MiB", peakRSSMiB))
+    }
+}
+
+final class Timeline: Sendable {
+    struct State {
+        var annotated: [String: ContinuousClock.Instant] = [:]
+        var jobCreated: [String: ContinuousClock.Instant] = [:]
+        var jobDone: [String: ContinuousClock.Instant] = [:]
+        var ready: [String: ContinuousClock.Instant] = [:]
+    }
+    let state = Mutex(State())
+}
+
+struct BenchRun {
+    let nodes: Int
+    let installMilliseconds: Int
+    let maxParallel: Int
+    let binDir: String
+    let timeout: Duration
+
+    func run() async throws -> BenchResult {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("kwasm-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let kubeconfig = work + "/kubeconfig"
+
+        let cluster = try spawn(binDir + "/kwasm-dev-cluster", [
+            "--kubeconfig", kubeconfig, "--nodes", String(nodes), "--install-milliseconds", String(installMilliseconds),
+        ], log: work + "/cluster.log")
+        defer { cluster.terminate(); cluster.waitUntilExit() }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !FileManager.default.fileExists(atPath: kubeconfig) {
+            guard ContinuousClock.now < deadline, cluster.isRunning else { throw BenchError("kwasm-dev-cluster did not start; see \(work)/cluster.log") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let client = try KubernetesClient(configuration: ClientConfiguration.load(kubeconfigPath: kubeconfig))
+        defer { Task { try? await client.shutdown() } }
+
+        let metricsPort = try freePort()
+        let operatorProcess = try spawn(binDir + "/kwasm-operator", [
+            "run", "--kubeconfig", kubeconfig, "--namespace", "kwasm", "--installer-image",
+            "ghcr.io/kwasm/installer@sha256:" + String(repeating: "0", count: 64), "--max-parallel", String(maxParallel),
+            "--health-probe-bind-address", "0", "--metrics-bind-address", "127.0.0.1:\(metricsPort)", "--log-level", "warning",
+        ], log: work + "/operator.log")
+        defer { operatorProcess.terminate(); operatorProcess.waitUntilExit() }
+
+        let timeline = Timeline()
+        let watchers = Task { await watch(client: client, timeline: timeline) }
+        defer { watchers.cancel() }
+        // Let the operator sync its caches and the watches start.
+        try await waitForMetrics(port: metricsPort)
+        try await Task.sleep(for: .milliseconds(500))
+
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let names = (0..<nodes).map { "node-\($0)" }
+            let perWorker = (names.count + 31) / 32
+            for worker in 0..<32 {
+                let slice = names.dropFirst(worker * perWorker).prefix(perWorker)
+                group.addTask {
+                    for name in slice {
+                        timeline.state.withLock { $0.annotated[name] = .now }
+                        let patch: JSONValue = .object(["metadata": .object(["annotations": .object(["kwasm.sh/kwasm-node": .string("true")])])])
+                        let _: Node = try await client.mergePatch(Node.self, name: name, patch: patch)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let endDeadline = ContinuousClock.now + timeout
+        while timeline.state.withLock({ $0.ready.count }) < nodes {
+            guard ContinuousClock.now < endDeadline else { throw BenchError("timed out: \(timeline.state.withLock { $0.ready.count })/\(nodes) Ready") }
+            guard operatorProcess.isRunning else { throw BenchError("operator exited; see \(work)/operator.log") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let converged = timeline.state.withLock { $0.ready.values.max() ?? .now } - start
+        let rss = peakRSS(pid: operatorProcess.processIdentifier)
+        let metrics = try await httpGet(port: metricsPort, path: "/metrics")
+        let requests = parseRequests(metrics)
+
+        let state = timeline.state.withLock { $0 }
+        func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+        let toJob = state.jobCreated.compactMap { node, created in state.annotated[node].map { ms(created - $0) } }
+        let toReady = state.ready.compactMap { node, ready in state.jobDone[node].map { ms(ready - $0) } }
+        let cap = maxParallel > 0 ? maxParallel : max(1, (nodes + 9) / 10)
+        let waves = (nodes + cap - 1) / cap
+        let writes = ["create", "update", "patch", "delete"].reduce(0.0) { $0 + (requests[$1] ?? 0) }
+        return BenchResult(
+            nodes: nodes, convergeSeconds: ms(converged) / 1000, idealSeconds: Double(waves * installMilliseconds) / 1000,
+            annotationToJob: Percentiles(toJob), jobDoneToReady: Percentiles(toReady),
+            requestsPerNode: requests.mapValues { $0 / Double(nodes) }, writesPerNode: writes / Double(nodes),
+            peakRSSMiB: rss / 1024)
+    }
+
+    /// Watches Jobs and WasmNodeStatuses, noting when each node's install Job appeared and
+    /// finished and when its status became Ready.
+    func watch(client: KubernetesClient, timeline: Timeline) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    do {
+                        for try await event in client.watch(Job.self, namespace: "kwasm", options: WatchOptions(allowBookmarks: false)) {
+                            guard let job = event.object, let node = job.metadata.annotations?["kwasm.sh/node"],
+                                  job.metadata.labels?["kwasm.sh/operation"] == "install" else { continue }
+                            let now = ContinuousClock.now
+                            let done = job.status?.conditions?.contains { $0.type == "Complete" && $0.status == "True" } == true
+                            timeline.state.withLock { state in
+                                if state.jobCreated[node] == nil { state.jobCreated[node] = now }
+                                if done, state.jobDone[node] == nil { state.jobDone[node] = now }
+                            }
+                        }
+                    } catch {
+                        try? await Task.sleep(for: .milliseconds(100))
+                    }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    do {
+                        for try await event in client.watch(WasmNodeStatus.self, options: WatchOptions(allowBookmarks: false)) {
+                            guard let status = event.object, let node = status.metadata.name, status.status?.phase == .ready else { continue }
+                            let now = ContinuousClock.now
+                            timeline.state.withLock { state in if state.ready[node] == nil { state.ready[node] = now } }
+                        }
+                    } catch {
+                        try? await Task.sleep(for: .milliseconds(100))
+                    }
+                }
+            }
+        }
+    }
+
+    func waitForMetrics(port: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let reply = try? await httpGet(port: port, path: "/metrics"), reply.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchError("operator metrics endpoint did not come up")
+    }
+
+    /// `kwasm_api_requests_total{verb="…",…} N` summed by verb.
+    func parseRequests(_ reply: HTTPReply) -> [String: Double] {
+        var byVerb: [String: Double] = [:]
+        for line in reply.body.split(separator: "\n") where line.hasPrefix("kwasm_api_requests_total{") {
+            guard let verbRange = line.range(of: #"verb=""#) else { continue }
+            let rest = line[verbRange.upperBound...]
+            let verb = String(rest.prefix { $0 != "\"" })
+            let value = Double(line.split(separator: " ").last ?? "") ?? 0
+            byVerb[verb, default: 0] += value
+        }
+        return byVerb
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func spawn(_ path: String, _ arguments: [String], log: String) throws -> Process {
+    guard FileManager.default.isExecutableFile(atPath: path) else { throw BenchError("\(path) not found; build it first (swift build -c release)") }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    FileManager.default.createFile(atPath: log, contents: nil)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    return process
+}
+
+/// VmHWM of a process, KiB.
+func peakRSS(pid: Int32) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return .nan }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Double(line.split(separator: " ").dropFirst().first ?? "") ?? .nan
+    }
+    return .nan
+}

@@ -1,1 +1,0 @@
-print("kwasm-operator-bench: not implemented yet")
