@@ -14,7 +14,9 @@ import Testing
             if [ \(exitCode) -ne 0 ]; then echo "no credentials for $PROFILE" >&2; exit \(exitCode); fi
             printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s-%s","expirationTimestamp":"\(expiration)"}}' "$PROFILE" "$count"
             """)
-        #expect(chmod(path, 0o755) == 0)
+        // Run through a symlinked shell: executing a file this process just wrote can fail with
+        // ETXTBSY while parallel tests fork (the child inherits the write descriptor briefly).
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/shell", withDestinationPath: "/bin/sh")
         return path
     }
 
@@ -24,7 +26,7 @@ import Testing
         _ = try plugin(in: directory)
         // A relative command resolves against the kubeconfig's directory.
         let source = TokenSource(
-            credentials: .exec(ExecConfig(command: "./plugin.sh", env: ["PROFILE": "prod"], baseDirectory: directory.path)))
+            credentials: .exec(ExecConfig(command: "./shell", args: [directory.path + "/plugin.sh"], env: ["PROFILE": "prod"], baseDirectory: directory.path)))
         #expect(try await source.authorizationHeader() == "Bearer prod-0")
         #expect(try await source.authorizationHeader() == "Bearer prod-0")
         await source.invalidate()
@@ -38,7 +40,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = try plugin(in: directory, expiration: "2000-01-01T00:00:00Z")
-        let source = TokenSource(credentials: .exec(ExecConfig(command: path, env: ["PROFILE": "p"])))
+        let source = TokenSource(credentials: .exec(ExecConfig(command: "/bin/sh", args: [path], env: ["PROFILE": "p"])))
         #expect(try await source.authorizationHeader() == "Bearer p-0")
         #expect(try await source.authorizationHeader() == "Bearer p-1")
     }
@@ -48,7 +50,7 @@ import Testing
         defer { directory.remove() }
         let path = try plugin(in: directory, exitCode: 3)
         let source = TokenSource(
-            credentials: .exec(ExecConfig(command: path, env: ["PROFILE": "dev"], installHint: "install the cloud CLI")))
+            credentials: .exec(ExecConfig(command: "/bin/sh", args: [path], env: ["PROFILE": "dev"], installHint: "install the cloud CLI")))
         do {
             _ = try await source.authorizationHeader()
             Issue.record("expected an error")
