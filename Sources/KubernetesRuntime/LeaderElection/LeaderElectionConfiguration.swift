@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where and how to elect a leader. Defaults are client-go's: 15 s lease, 10 s renew deadline, 2 s retry.
 public struct LeaderElectionConfiguration: Sendable {
     /// The Lease's name (`--lease-name`, default `kwasm-operator`).
@@ -26,5 +28,11 @@ public struct LeaderElectionConfiguration: Sendable {
         self.leaseDuration = leaseDuration
         self.renewDeadline = renewDeadline
         self.retryPeriod = retryPeriod
+    }
+
+    /// A candidate identity unique to this process: `<prefix>_<random UUID>` (client-go uses the
+    /// hostname as prefix). Pass the pod name in-cluster so `kubectl get lease` shows who leads.
+    public static func uniqueIdentity(prefix: String = ProcessInfo.processInfo.hostName) -> String {
+        "\(prefix)_\(UUID().uuidString.lowercased())"
     }
 }

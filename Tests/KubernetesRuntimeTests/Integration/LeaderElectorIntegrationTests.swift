@@ -77,6 +77,22 @@ import Testing
         }
     }
 
+    @Test func aRenewalThatHangsIsAbandonedAtTheRenewDeadline() async throws {
+        try await FakeCluster.run { cluster in
+            let a = LeaderElector(client: cluster.client, configuration: configuration("a", leaseDuration: .seconds(3), renewDeadline: .seconds(1)))
+            let log = Recorder<String>()
+            let runA = start(a, log: log)
+            defer { runA.cancel() }
+            try await eventually("a leads") { a.isLeader }
+            // The API server stops answering lease writes (the client's own timeout is 10 s).
+            cluster.api.failNextRequests(10_000, with: .hang, verb: "update", resource: "leases")
+            try await eventually("a gives up leadership", timeout: .seconds(8)) { !a.isLeader }
+            #expect(log.all == ["a:true", "a:false"])
+            cluster.api.clearFaults()
+            try await eventually("a leads again once the server answers") { a.isLeader }
+        }
+    }
+
     @Test func conflictingWritesAreResolvedByRereading() async throws {
         try await FakeCluster.run { cluster in
             let a = LeaderElector(client: cluster.client, configuration: configuration("a", leaseDuration: .seconds(3), renewDeadline: .seconds(2)))
