@@ -57,13 +57,13 @@ public struct Watcher<Object: KubernetesResource>: AsyncSequence, Sendable {
 
     private let source: ListWatchSource<Object>
     private let makeBackoff: @Sendable () -> Backoff
-    private let store: Store<Object>?
+    private let stores: [Store<Object>]
     private let logger: Logger
 
     public init(source: ListWatchSource<Object>, backoff: @escaping @Sendable () -> Backoff = { .watcherDefault() }, logger: Logger = Logger(label: "kubernetes-runtime.watcher")) {
         self.source = source
         self.makeBackoff = backoff
-        self.store = nil
+        self.stores = []
         var logger = logger
         logger[metadataKey: "kind"] = "\(Object.resource.kind)"
         self.logger = logger
@@ -79,34 +79,35 @@ public struct Watcher<Object: KubernetesResource>: AsyncSequence, Sendable {
             logger: logger)
     }
 
-    private init(copying other: Watcher, store: Store<Object>?) {
+    private init(copying other: Watcher, stores: [Store<Object>]) {
         source = other.source
         makeBackoff = other.makeBackoff
         logger = other.logger
-        self.store = store
+        self.stores = stores
     }
 
-    /// The same watcher, applying every event to `store` before handing it on.
+    /// The same watcher, also applying every event to `store` before handing it on.
     public func reflect(into store: Store<Object>) -> Watcher {
-        Watcher(copying: self, store: store)
+        if stores.contains(where: { $0 === store }) { return self }
+        return Watcher(copying: self, stores: stores + [store])
     }
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(source: source, machine: WatcherStateMachine(backoff: makeBackoff()), store: store, logger: logger)
+        Iterator(source: source, machine: WatcherStateMachine(backoff: makeBackoff()), stores: stores, logger: logger)
     }
 
     public struct Iterator: AsyncIteratorProtocol {
         private let source: ListWatchSource<Object>
         private var machine: WatcherStateMachine<Object>
-        private let store: Store<Object>?
+        private let stores: [Store<Object>]
         private let logger: Logger
         private var pending: WatcherStateMachine<Object>.Action?
         private var stream: AsyncThrowingStream<WatchEvent<Object>, any Error>.Iterator?
 
-        init(source: ListWatchSource<Object>, machine: WatcherStateMachine<Object>, store: Store<Object>?, logger: Logger) {
+        init(source: ListWatchSource<Object>, machine: WatcherStateMachine<Object>, stores: [Store<Object>], logger: Logger) {
             self.source = source
             self.machine = machine
-            self.store = store
+            self.stores = stores
             self.logger = logger
         }
 
@@ -163,7 +164,7 @@ public struct Watcher<Object: KubernetesResource>: AsyncSequence, Sendable {
         }
 
         private func deliver(_ event: WatcherEvent<Object>) -> WatcherEvent<Object> {
-            store?.apply(event)
+            for store in stores { store.apply(event) }
             return event
         }
 

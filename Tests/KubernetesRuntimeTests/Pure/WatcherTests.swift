@@ -72,4 +72,17 @@ import Testing
         #expect(seen == ["restarted [\"a\"]", "applied b", "restarted [\"b\"]", "restarted [\"b\", \"c\"]", "deleted b"])
         #expect(script.requests.all == ["list", "watch 1", "list", "watch 5", "list", "watch 9", "watch 12"])
     }
+
+    @Test func reflectingIntoSeveralStoresFeedsEachOnce() async {
+        let script = Script(lists: [list(["a", "b"], version: "1")], watches: [[.deleted(node("a", "2"))], []])
+        let first = Store<Node>(), second = Store<Node>()
+        let watcher = Watcher<Node>(source: script.source).reflect(into: first).reflect(into: second).reflect(into: first)
+        var events = 0
+        for await _ in watcher {
+            events += 1
+            if events == 2 { break }
+        }
+        #expect(first.keys == [ObjectKey(name: "b")])
+        #expect(second.keys == [ObjectKey(name: "b")])
+    }
 }
