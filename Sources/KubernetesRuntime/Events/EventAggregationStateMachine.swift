@@ -37,6 +37,8 @@ public struct EventIdentity: Sendable, Hashable {
 ///   `patchInterval` (the rest are picked up by ``flush(now:)``).
 /// - New Events are rate-limited per regarding object with a token bucket (client-go's spam
 ///   filter: burst 25, one more every 5 minutes); events over the limit are dropped.
+/// - All writes together are limited too (default: burst 25, then 5 per second): creates over
+///   the limit are dropped, series patches wait for a later ``flush(now:)``.
 /// - At most `maximumSeries` series are remembered; the least recently seen are forgotten first.
 public struct EventAggregationStateMachine<Instant: InstantProtocol<Duration> & Sendable>: Sendable {
     public enum Action: Sendable, Equatable {
@@ -62,11 +64,6 @@ public struct EventAggregationStateMachine<Instant: InstantProtocol<Duration> & 
         var writeInFlight: Bool
     }
 
-    struct Bucket: Sendable {
-        var tokens: Double
-        var updatedAt: Instant
-    }
-
     public let seriesWindow: Duration
     public let patchInterval: Duration
     public let burst: Int
@@ -74,17 +71,24 @@ public struct EventAggregationStateMachine<Instant: InstantProtocol<Duration> & 
     public let maximumSeries: Int
 
     private var series: [EventIdentity: Series] = [:]
-    private var buckets: [ObjectReference: Bucket] = [:]
+    private var buckets: [ObjectReference: TokenBucket<Instant>] = [:]
+    /// All writes (creates and patches) together, so many objects cannot flood either.
+    private var writes: TokenBucket<Instant>
 
+    /// - Parameters:
+    ///   - burst, refillInterval: new Events per regarding object.
+    ///   - writeBurst, writesPerSecond: all Event writes of this recorder together.
     public init(
         seriesWindow: Duration = .seconds(600), patchInterval: Duration = .seconds(10),
-        burst: Int = 25, refillInterval: Duration = .seconds(300), maximumSeries: Int = 4096
+        burst: Int = 25, refillInterval: Duration = .seconds(300), maximumSeries: Int = 4096,
+        writeBurst: Int = 25, writesPerSecond: Double = 5
     ) {
         self.seriesWindow = seriesWindow
         self.patchInterval = patchInterval
         self.burst = burst
         self.refillInterval = refillInterval
         self.maximumSeries = maximumSeries
+        self.writes = TokenBucket(burst: writeBurst, refillInterval: .roundedSeconds(1 / writesPerSecond))
     }
 
     /// One occurrence of an event.
@@ -96,7 +100,8 @@ public struct EventAggregationStateMachine<Instant: InstantProtocol<Duration> & 
             defer { series[identity] = existing }
             return patchIfDue(identity, &existing, now: now)
         }
-        guard takeToken(for: identity.regarding, now: now) else { return .dropped }
+        guard writes.allows(now: now), takeToken(for: identity.regarding, now: now) else { return .dropped }
+        _ = writes.take(now: now)
         series[identity] = Series(
             name: nil, namespace: nil, count: 1, lastObserved: wallNow, lastSeenAt: now, lastWrittenAt: nil,
             writtenCount: 0, writeInFlight: true)
@@ -151,19 +156,18 @@ public struct EventAggregationStateMachine<Instant: InstantProtocol<Duration> & 
         return written.advanced(by: patchInterval) <= now
     }
 
-    private func patchIfDue(_ identity: EventIdentity, _ entry: inout Series, now: Instant) -> Action {
-        guard isPatchDue(entry, now: now), let name = entry.name, let namespace = entry.namespace else { return .aggregated }
+    private mutating func patchIfDue(_ identity: EventIdentity, _ entry: inout Series, now: Instant) -> Action {
+        // Without a write token the repeat stays counted and a later flush writes it.
+        guard isPatchDue(entry, now: now), let name = entry.name, let namespace = entry.namespace,
+            writes.take(now: now)
+        else { return .aggregated }
         entry.writeInFlight = true
         return .patchSeries(identity, name: name, namespace: namespace, count: entry.count, lastObservedTime: entry.lastObserved)
     }
 
     private mutating func takeToken(for object: ObjectReference, now: Instant) -> Bool {
-        var bucket = buckets[object] ?? Bucket(tokens: Double(burst), updatedAt: now)
-        let elapsed = bucket.updatedAt.duration(to: now).seconds
-        bucket.tokens = min(Double(burst), bucket.tokens + elapsed / refillInterval.seconds)
-        bucket.updatedAt = now
-        let allowed = bucket.tokens >= 1
-        if allowed { bucket.tokens -= 1 }
+        var bucket = buckets[object] ?? TokenBucket(burst: burst, refillInterval: refillInterval)
+        let allowed = bucket.take(now: now)
         buckets[object] = bucket
         return allowed
     }
@@ -175,6 +179,6 @@ public struct EventAggregationStateMachine<Instant: InstantProtocol<Duration> & 
             series[oldest.key] = nil
         }
         // Buckets that have refilled completely carry no information.
-        buckets = buckets.filter { $0.value.updatedAt.advanced(by: refillInterval * burst) > now }
+        buckets = buckets.filter { !$0.value.isFull(now: now) }
     }
 }

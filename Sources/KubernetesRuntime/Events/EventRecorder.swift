@@ -23,11 +23,14 @@ public final class EventRecorder: Service, Sendable {
     /// - Parameters:
     ///   - reportingController: e.g. `kwasm.sh/operator`.
     ///   - reportingInstance: this replica, e.g. the pod name.
-    ///   - patchInterval: the longest a repeat waits before the Event's series count shows it.
+    ///   - patchInterval: the least time between two writes of one Event's series count.
+    ///   - burst, refillInterval: new Events per regarding object (client-go: 25, then one per 5 min).
+    ///   - writeBurst, writesPerSecond: all writes of this recorder together.
     public init(
         client: KubernetesClient, reportingController: String, reportingInstance: String,
         seriesWindow: Duration = .seconds(600), patchInterval: Duration = .seconds(10),
         burst: Int = 25, refillInterval: Duration = .seconds(300),
+        writeBurst: Int = 25, writesPerSecond: Double = 5,
         logger: Logger = Logger(label: "kubernetes-runtime.events")
     ) {
         self.client = client
@@ -35,7 +38,8 @@ public final class EventRecorder: Service, Sendable {
         self.reportingInstance = reportingInstance
         self.logger = logger
         machine = Mutex(EventAggregationStateMachine(
-            seriesWindow: seriesWindow, patchInterval: patchInterval, burst: burst, refillInterval: refillInterval))
+            seriesWindow: seriesWindow, patchInterval: patchInterval, burst: burst, refillInterval: refillInterval,
+            writeBurst: writeBurst, writesPerSecond: writesPerSecond))
     }
 
     /// Records an event about `object`.

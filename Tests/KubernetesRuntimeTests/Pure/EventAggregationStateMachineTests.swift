@@ -65,4 +65,21 @@ import Testing
         sm.writeFailed(identity())
         guard case .create = sm.record(identity(), now: .seconds(1), wallNow: wall) else { Issue.record("starts over"); return }
     }
+
+    @Test func allWritesTogetherAreLimitedAndHeldBackRepeatsAreFlushedLater() {
+        var sm = Machine(patchInterval: .zero, writeBurst: 3, writesPerSecond: 1)
+        let nodes = (0..<5).map { ObjectReference(apiVersion: "v1", kind: "Node", name: "n\($0)", uid: "u\($0)") }
+        var created: [EventIdentity] = []
+        for node in nodes {
+            let identity = EventIdentity(regarding: node, type: .normal, reason: "Installed", action: "Install", note: "ok")
+            if case .create = sm.record(identity, now: .zero, wallNow: wall) { created.append(identity) }
+        }
+        #expect(created.count == 3, "the other objects' events were dropped")
+        for identity in created { sm.created(identity, name: identity.regarding.name!, namespace: "default", now: .zero) }
+        // A repeat with no write token left is counted, not written…
+        #expect(sm.record(created[0], now: .zero, wallNow: wall) == .aggregated)
+        #expect(sm.flush(now: .zero).isEmpty)
+        // …until a token is back.
+        #expect(sm.flush(now: .seconds(1)) == [.patchSeries(created[0], name: "n0", namespace: "default", count: 2, lastObservedTime: wall)])
+    }
 }
