@@ -267,4 +267,19 @@ import Testing
         }
         try await client.shutdown()
     }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/net/if_inet6"), "no IPv6 on this machine"))
+    func ipv6ServerAddress() async throws {
+        let server: TestHTTPServer
+        do {
+            server = try await TestHTTPServer(host: "::1") { _ in Response(body: Self.node) }
+        } catch {
+            print("skipping ipv6ServerAddress: cannot bind [::1]: \(error)")
+            return
+        }
+        let client = try KubernetesClient(configuration: ClientConfiguration(server: "http://[::1]:\(server.port)"))
+        #expect(try await client.get(Node.self, name: "n1").metadata.name == "n1")
+        try await client.shutdown()
+        await server.shutdown()
+    }
 }

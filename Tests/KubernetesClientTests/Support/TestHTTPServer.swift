@@ -5,7 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// A tiny in-process HTTP(S) server on 127.0.0.1, port 0, answering with a closure.
+/// A tiny in-process HTTP(S) server on 127.0.0.1 (or another loopback address), port 0, answering with a closure.
 /// Used for transport-level tests (TLS, retries, re-authentication) that need exact control.
 final class TestHTTPServer: Sendable {
     struct Request: Sendable {
@@ -46,7 +46,7 @@ final class TestHTTPServer: Sendable {
 
     var requests: [Request] { log.withLockedValue { $0 } }
 
-    init(tls: TLSConfiguration? = nil, handler: @escaping Handler) async throws {
+    init(host: String = "127.0.0.1", tls: TLSConfiguration? = nil, handler: @escaping Handler) async throws {
         let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
         let log = self.log
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -60,7 +60,7 @@ final class TestHTTPServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(Responder(handler: handler, log: log))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: host, port: 0).get()
         port = channel.localAddress?.port ?? 0
     }
 
