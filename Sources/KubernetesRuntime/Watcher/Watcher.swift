@@ -145,7 +145,11 @@ public struct Watcher<Object: KubernetesResource>: AsyncSequence, Sendable {
                         action = machine.watchEventReceived(Self.input(event))
                         if case .wait = action {
                             stream = nil
-                            logger.info("watch reported an error; relisting", metadata: ["event": "\(event)"])
+                            if case .error(let status) = event {
+                                logger.info(
+                                    "watch reported an error; relisting",
+                                    metadata: ["code": "\(status.code ?? 0)", "reason": "\(status.reason ?? "")", "message": "\(status.message ?? "")"])
+                            }
                         }
                     } catch {
                         stream = nil

@@ -215,4 +215,36 @@ import Testing
             #expect(!elector.isLeader)
         }
     }
+
+    @Test func twoReplicasInServiceGroupsHandOverOnGracefulShutdown() async throws {
+        try await FakeCluster.run { cluster in
+            try cluster.createNode("a")
+            func replica(_ identity: String) -> (ServiceGroup, LeaderElector, Context) {
+                let elector = LeaderElector(client: cluster.client, configuration: LeaderElectionConfiguration(
+                    leaseName: "kwasm-operator", namespace: "default", identity: identity,
+                    leaseDuration: .seconds(60), renewDeadline: .seconds(40), retryPeriod: .milliseconds(50)))
+                let context = Context()
+                let (controller, _) = nodeController(cluster, context: context, elector: elector)
+                // Reverse-order shutdown: the controller drains first, then the elector releases.
+                let group = ServiceGroup(services: [elector, controller], gracefulShutdownSignals: [], cancellationSignals: [], logger: Logger(label: identity))
+                return (group, elector, context)
+            }
+            let (groupA, electorA, contextA) = replica("a")
+            let runA = Task { try await groupA.run() }
+            try await eventually("replica a leads and reconciles") { electorA.isLeader && count(contextA, "a") >= 1 }
+
+            let (groupB, electorB, contextB) = replica("b")
+            let runB = Task { try await groupB.run() }
+            defer { runB.cancel() }
+            try await eventually("replica b is standing by") { cluster.api.requestCounts(resource: "leases")["get", default: 0] >= 3 }
+            #expect(contextB.reconciled.count == 0)
+
+            await groupA.triggerGracefulShutdown()
+            try await runA.value
+            // Without the release b would wait a minute for the lease to expire.
+            try await eventually("replica b takes over and reconciles") { electorB.isLeader && count(contextB, "a") >= 1 }
+            await groupB.triggerGracefulShutdown()
+            try await runB.value
+        }
+    }
 }
