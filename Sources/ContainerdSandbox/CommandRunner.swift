@@ -32,32 +32,17 @@ public enum CommandRunner {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("out")
         let errURL = scratch.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment {
-            process.environment = environment
-        }
-        process.standardOutput = out
-        process.standardError = err
+        var stdinPath = "/dev/null"
         if let input {
             let inURL = scratch.appendingPathComponent("in")
             try Data(input.utf8).write(to: inURL)
-            process.standardInput = try FileHandle(forReadingFrom: inURL)
-        } else {
-            process.standardInput = FileHandle.nullDevice
+            stdinPath = inURL.path
         }
-        try process.run()
-        process.waitUntilExit()
-        try? out.close()
-        try? err.close()
+        let status = try Spawn.run([executable] + arguments, environment: environment, stdin: stdinPath,
+                                   stdout: outURL.path, stderr: errURL.path)
         let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        return CommandResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        return CommandResult(status: status, stdout: stdout, stderr: stderr)
     }
 
     /// Runs `script` with `/bin/sh -c`.

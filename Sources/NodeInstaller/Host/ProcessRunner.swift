@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs a program with a timeout, capturing stdout+stderr through a file: a daemon started by the program
+//// Runs a program with a timeout, capturing stdout+stderr through a file: a daemon started by the program
 /// (e.g. a restart script launching containerd) may inherit our pipe and keep it open forever.
 public enum ProcessRunner {
     public struct Result: Sendable {
@@ -15,35 +15,10 @@ public enum ProcessRunner {
             throw InstallerError(.ioError, "cannot create \(outputPath)")
         }
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw InstallerError(.ioError, "cannot run \(executable): \(error.localizedDescription)")
-        }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
-            if Date() > deadline {
-                process.terminate()
-                usleep(500_000)
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                process.waitUntilExit()
-                try? output.close()
-                let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-                return Result(status: 124, output: text + "\n(timed out after \(Int(timeout)) s)")
-            }
-            usleep(20_000)
-        }
-        process.waitUntilExit()
-        try? output.close()
-        return Result(status: process.terminationStatus,
-                      output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
+        let status = try Spawn.run([executable] + arguments, environment: environment, stdin: "/dev/null",
+                                   stdout: outputPath, stderr: outputPath, timeout: timeout)
+        var text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        if status == 124 { text += "\n(timed out after \(Int(timeout)) s)" }
+        return Result(status: status, output: text)
     }
 }
