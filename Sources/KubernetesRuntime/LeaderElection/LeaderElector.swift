@@ -9,6 +9,9 @@ import Synchronization
 ///
 /// On graceful shutdown it releases the Lease (when it holds it) so a standby replica takes over
 /// within one retry period. Observe leadership with ``isLeader`` or ``leadershipChanges()``.
+///
+/// List it *before* the controllers in the ServiceGroup: services shut down in reverse order, so
+/// the controllers finish their running reconciles before the Lease is released. Run it once.
 public final class LeaderElector: Service, Sendable {
     public let configuration: LeaderElectionConfiguration
     private let access: LeaseAccess
