@@ -238,4 +238,26 @@ private func json(_ value: some Encodable) throws -> String {
         let parsed = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a":1,"b":1.5,"c":true,"d":[null,"x"]}"#.utf8))
         #expect(parsed == ["a": 1, "b": 1.5, "c": true, "d": [nil, "x"]])
     }
+
+    @Test func serverShapedJobDecodesWithNullsAndOptionalReferences() throws {
+        // What a real API server returns: nulls in templates, defaulted fields, empty references.
+        let body = #"""
+        {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j","namespace":"kwasm","uid":"u","resourceVersion":"3","generation":1,
+          "creationTimestamp":"2026-01-01T00:00:00Z","labels":{"batch.kubernetes.io/job-name":"j"}},
+         "spec":{"parallelism":1,"completions":1,"backoffLimit":0,"selector":{"matchLabels":{"batch.kubernetes.io/controller-uid":"u"}},
+          "manualSelector":false,"podReplacementPolicy":"TerminatingOrFailed","completionMode":"NonIndexed","suspend":false,
+          "template":{"metadata":{"creationTimestamp":null,"labels":{"job-name":"j"}},
+           "spec":{"containers":[{"name":"i","image":"img","env":[{"name":"T","valueFrom":{"secretKeyRef":{"key":"token"}}}],
+             "resources":{},"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"FallbackToLogsOnError","imagePullPolicy":"IfNotPresent"}],
+            "restartPolicy":"Never","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","securityContext":{},
+            "imagePullSecrets":[{}],"schedulerName":"default-scheduler","volumes":[{"name":"s","secret":{"defaultMode":420}}]}}},
+         "status":{"active":1,"startTime":"2026-01-01T00:00:01Z","ready":0,"uncountedTerminatedPods":{},"terminating":0}}
+        """#
+        let job = try JSONDecoder().decode(Job.self, from: Data(body.utf8))
+        #expect(job.spec?.template.metadata?.creationTimestamp == nil)
+        #expect(job.spec?.template.spec?.containers.first?.env?.first?.valueFrom?.secretKeyRef?.name == nil)
+        #expect(job.spec?.template.spec?.imagePullSecrets == [LocalObjectReference(name: nil)])
+        #expect(job.status?.active == 1)
+        #expect(job.spec?.selector?["matchLabels"]?["batch.kubernetes.io/controller-uid"] == "u")
+    }
 }

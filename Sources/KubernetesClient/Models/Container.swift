@@ -80,11 +80,12 @@ public struct EnvVar: Codable, Sendable, Hashable {
 
     /// `v1.SecretKeySelector` / `v1.ConfigMapKeySelector`.
     public struct KeySelector: Codable, Sendable, Hashable {
-        public var name: String
+        /// Optional in the API (an empty name is allowed), so optional here too.
+        public var name: String?
         public var key: String
         public var optional: Bool?
 
-        public init(name: String, key: String, optional: Bool? = nil) {
+        public init(name: String?, key: String, optional: Bool? = nil) {
             self.name = name
             self.key = key
             self.optional = optional

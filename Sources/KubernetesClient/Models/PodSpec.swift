@@ -67,7 +67,8 @@ public struct PodTemplateSpec: Codable, Sendable, Hashable {
 
 /// `v1.LocalObjectReference` (image pull secrets).
 public struct LocalObjectReference: Codable, Sendable, Hashable {
-    public var name: String
+    /// Optional in the API (`omitempty`), so optional here too.
+    public var name: String?
 
-    public init(name: String) { self.name = name }
+    public init(name: String?) { self.name = name }
 }

@@ -44,10 +44,10 @@ public struct Volume: Codable, Sendable, Hashable {
 
     /// `v1.ConfigMapVolumeSource`.
     public struct ConfigMap: Codable, Sendable, Hashable {
-        public var name: String
+        public var name: String?
         public var optional: Bool?
 
-        public init(name: String, optional: Bool? = nil) {
+        public init(name: String?, optional: Bool? = nil) {
             self.name = name
             self.optional = optional
         }
@@ -55,10 +55,10 @@ public struct Volume: Codable, Sendable, Hashable {
 
     /// `v1.SecretVolumeSource`.
     public struct Secret: Codable, Sendable, Hashable {
-        public var secretName: String
+        public var secretName: String?
         public var optional: Bool?
 
-        public init(secretName: String, optional: Bool? = nil) {
+        public init(secretName: String?, optional: Bool? = nil) {
             self.secretName = secretName
             self.optional = optional
         }
