@@ -52,6 +52,12 @@ extension ObjectStore {
                     code: 404, reason: "NotFound", message: "namespaces \"\(namespace)\" not found", name: namespace,
                     kind: "namespaces")
             }
+            if tables[ResourceDescriptor.namespaces.id]?.objects[namespace]?.object["metadata"]?["deletionTimestamp"] != nil {
+                throw APIError(
+                    code: 403, reason: "Forbidden",
+                    message: "\(resource.qualifiedResource) \"\(metadata["name"]?.stringValue ?? "")\" is forbidden: unable to create new content in namespace \(namespace) because it is being terminated",
+                    name: metadata["name"]?.stringValue, group: resource.group, kind: resource.plural)
+            }
         } else {
             metadata.removeValue(forKey: "namespace")
         }
@@ -342,6 +348,9 @@ extension ObjectStore {
         }
         let uid = Self.uid(of: old.object) ?? ""
         let policy = propagation ?? .background
+        if resource.id == ResourceDescriptor.namespaces.id {
+            return deleteNamespaceLocked(key: key, old: old)
+        }
         if policy == .orphan {
             for dependent in dependents[uid] ?? [] { removeOwnerReferenceLocked(dependentUID: dependent, ownerUID: uid) }
         }
@@ -385,6 +394,58 @@ extension ObjectStore {
         guard let uid = Self.uid(of: deleted) else { return }
         for dependent in dependents[uid] ?? [] { collectIfOrphanedLocked(dependentUID: dependent) }
         for owner in Self.ownerUIDs(deleted) { finishForegroundDeletionLocked(ownerUID: owner) }
+        if let namespace = deleted["metadata"]?["namespace"]?.stringValue { finishNamespaceLocked(namespace) }
+    }
+
+    // MARK: Namespaces
+
+    /// What the namespace controller does, synchronously: the namespace turns Terminating,
+    /// everything in it is deleted (finalizers still hold objects), and the namespace goes once
+    /// it is empty.
+    private func deleteNamespaceLocked(key: String, old: StoredObject) -> JSONValue {
+        let resource = ResourceDescriptor.namespaces
+        var result = old.object
+        if old.object["metadata"]?["deletionTimestamp"] == nil {
+            var marked = old
+            marked.object["metadata"]!["deletionTimestamp"] = .string(Self.now())
+            marked.object["metadata"]!["deletionGracePeriodSeconds"] = .int(0)
+            if marked.object["status"] == nil { marked.object["status"] = [:] }
+            marked.object["status"]!["phase"] = "Terminating"
+            result = commitLocked(resource, key: key, old: old, new: marked)
+        }
+        for (id, table) in tables {
+            guard let descriptor = descriptors[id], descriptor.namespaced else { continue }
+            for objectKey in keys(in: table, namespace: key) {
+                guard let name = table.objects[objectKey]?.object["metadata"]?["name"]?.stringValue else { continue }
+                _ = try? deleteLocked(descriptor, namespace: key, name: name, propagation: .background)
+            }
+        }
+        finishNamespaceLocked(key)
+        return tables[resource.id]?.objects[key]?.object ?? result
+    }
+
+    private func keys(in table: ResourceTable, namespace: String) -> [String] {
+        let prefix = namespace + "/"
+        var index = table.lowerBound(prefix)
+        var keys: [String] = []
+        while index < table.sortedKeys.count, table.sortedKeys[index].hasPrefix(prefix) {
+            keys.append(table.sortedKeys[index])
+            index += 1
+        }
+        return keys
+    }
+
+    /// Removes a Terminating namespace once nothing is left in it.
+    private func finishNamespaceLocked(_ namespace: String) {
+        let resource = ResourceDescriptor.namespaces
+        guard let stored = tables[resource.id]?.objects[namespace],
+            stored.object["metadata"]?["deletionTimestamp"] != nil, Self.finalizers(stored.object).isEmpty
+        else { return }
+        for (id, table) in tables where descriptors[id]?.namespaced == true {
+            let index = table.lowerBound(namespace + "/")
+            if index < table.sortedKeys.count, table.sortedKeys[index].hasPrefix(namespace + "/") { return }
+        }
+        commitLocked(resource, key: namespace, old: stored, new: nil)
     }
 
     private func finishForegroundDeletionLocked(ownerUID: String) {

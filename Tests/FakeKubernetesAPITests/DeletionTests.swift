@@ -121,4 +121,29 @@ import Testing
             #expect(try await h.delete("\(nodesPath)/ghost").status == 404)
         }
     }
+
+    @Test func deletingANamespaceDeletesItsContentsFirst() async throws {
+        try await Harness.run { (h) async throws in
+            let ns: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "kwasm"]]
+            _ = try await h.post("/api/v1/namespaces", ns)
+            _ = try await h.post("/api/v1/namespaces/kwasm/pods", pod("a", namespace: "kwasm"))
+            var held = pod("held", namespace: "kwasm")
+            held["metadata"]!["finalizers"] = ["kwasm.sh/hold"]
+            _ = try await h.post("/api/v1/namespaces/kwasm/pods", held)
+            _ = try await h.post("/api/v1/namespaces/default/pods", pod("elsewhere"))
+
+            let answer = try await h.delete("/api/v1/namespaces/kwasm")
+            #expect(answer.status == 200)
+            #expect(answer.body["status"]?["phase"] == "Terminating")
+            #expect(try await h.get("/api/v1/namespaces/kwasm/pods/a").status == 404)
+            #expect(try await h.get("/api/v1/namespaces/default/pods/elsewhere").status == 200)
+            let refused = try await h.post("/api/v1/namespaces/kwasm/pods", pod("new", namespace: "kwasm"))
+            #expect(refused.status == 403)
+            #expect(refused.body["reason"] == "Forbidden")
+            // The namespace waits for the held pod.
+            #expect(try await h.get("/api/v1/namespaces/kwasm").status == 200)
+            _ = try await h.mergePatch("/api/v1/namespaces/kwasm/pods/held", ["metadata": ["finalizers": nil]])
+            #expect(try await h.get("/api/v1/namespaces/kwasm").status == 404)
+        }
+    }
 }

@@ -174,4 +174,32 @@ import Testing
             #expect(h.api.openWatchCount == 5)
         }
     }
+
+    @Test func concurrentWritersProduceAGaplessOrderedStream() async throws {
+        try await Harness.run { (h) async throws in
+            let start = h.api.currentResourceVersion
+            let watch = try await h.watch("\(nodesPath)?watch=1&resourceVersion=\(start)")
+            let api = h.api
+            // In-process writers on several threads plus HTTP writers at once.
+            await withTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        for i in 0..<50 { _ = try? api.create(node("w\(writer)-\(i)")) }
+                    }
+                }
+                group.addTask {
+                    for i in 0..<20 { _ = try? await h.post(nodesPath, node("http-\(i)")) }
+                }
+            }
+            var versions: [Int] = []
+            for _ in 0..<220 {
+                let event = try #require(try await within { try await watch.next() })
+                #expect(event.type == "ADDED")
+                versions.append(Int(event["object"]!.rv)!)
+            }
+            #expect(versions == versions.sorted())
+            #expect(Set(versions).count == 220)
+            #expect(api.count(.nodes) == 220)
+        }
+    }
 }
