@@ -6,9 +6,9 @@ import Foundation
 /// Layout under ``baseDirectory`` (a short `/tmp/kw-XXXXXX` path: unix socket paths are limited to 108 bytes):
 /// - `host/` — the fake host root the installer is pointed at (`--host-root`):
 ///   `etc/containerd/config.toml`, `var/lib/containerd` (containerd `--root`), `run/containerd` (`--state`,
-///   socket `run/containerd/containerd.sock`), `etc/machine-id`.
+///   socket `run/containerd/containerd.sock`), `etc/machine-id`, `var/log/containerd.log` (containerd's output).
 /// - `ctl/` — the sandbox's own control files: `start.sh`, `stop.sh`, `restart.sh` (usable as the installer's
-///   `--restart-command`), `containerd.pid`, `containerd.log`.
+///   `--restart-command`), `containerd.pid`.
 ///
 /// containerd is started detached (`setsid unshare --net`, loopback brought up) so an outside script can restart
 /// it, exactly like systemd would on a real host. Its `PATH` starts with `host/opt/kwasm/bin`, the installer's
@@ -28,7 +28,7 @@ public final class ContainerdSandbox: @unchecked Sendable {
     public let rootDirectory: String
     /// containerd's `--state`.
     public let stateDirectory: String
-    /// containerd's stdout/stderr, appended across restarts.
+    /// containerd's stdout/stderr, appended across restarts (host path `/var/log/containerd.log`).
     public let logPath: String
     /// Where the running containerd's pid is recorded.
     public let pidFilePath: String
@@ -43,7 +43,8 @@ public final class ContainerdSandbox: @unchecked Sendable {
     /// Creates the directory layout and writes `config` (or a default schema-2 config) to the host config path.
     /// Does not start containerd; call ``start()``.
     ///
-    /// - Parameter config: the config file's bytes; `nil` writes ``defaultConfig(hostRoot:)``.
+    /// - Parameter config: the config file's text (`{{HOST_ROOT}}` is replaced by ``hostRoot``); `nil` writes
+    ///   ``defaultConfig(hostRoot:)``.
     public init(config: String? = nil, namespace: String = "kwtest") throws {
         var template = Array("/tmp/kw-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
@@ -56,25 +57,52 @@ public final class ContainerdSandbox: @unchecked Sendable {
         rootDirectory = hostRoot + "/var/lib/containerd"
         stateDirectory = hostRoot + "/run/containerd"
         socketPath = stateDirectory + "/containerd.sock"
-        logPath = controlDirectory + "/containerd.log"
+        logPath = hostRoot + "/var/log/containerd.log"
         pidFilePath = controlDirectory + "/containerd.pid"
         restartScriptPath = controlDirectory + "/restart.sh"
         self.namespace = namespace
         machineID = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
 
         let fm = FileManager.default
-        for dir in [controlDirectory, hostRoot + "/etc/containerd", rootDirectory, stateDirectory, hostRoot + "/run/lock"] {
+        for dir in [controlDirectory, hostRoot + "/etc/containerd", rootDirectory, stateDirectory, hostRoot + "/run/lock", hostRoot + "/var/log"] {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         try Data((machineID + "\n").utf8).write(to: URL(fileURLWithPath: hostRoot + "/etc/machine-id"))
-        try Data((config ?? Self.defaultConfig(hostRoot: hostRoot)).utf8).write(to: URL(fileURLWithPath: configPath))
+        try Data((config?.replacingOccurrences(of: "{{HOST_ROOT}}", with: hostRoot)
+            ?? Self.defaultConfig(hostRoot: hostRoot)).utf8).write(to: URL(fileURLWithPath: configPath))
         try writeScripts()
     }
 
     deinit {}
 
-    /// A schema-2 config close to Debian's, with containerd's `opt` dir kept inside the host root.
+    /// A schema-2 config like the ones `containerd config default` and kubeadm guides produce (an explicit
+    /// `runc` runtime), with containerd's `opt` dir kept inside the host root. See ``debianStockConfig(hostRoot:)``
+    /// for Debian's shipped file, which has no runtimes table at all.
     public static func defaultConfig(hostRoot: String) -> String {
+        """
+        version = 2
+
+        [plugins]
+          [plugins."io.containerd.grpc.v1.cri"]
+            [plugins."io.containerd.grpc.v1.cri".containerd]
+              default_runtime_name = "runc"
+              [plugins."io.containerd.grpc.v1.cri".containerd.runtimes]
+                [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                  runtime_type = "io.containerd.runc.v2"
+                  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                    SystemdCgroup = false
+            [plugins."io.containerd.grpc.v1.cri".cni]
+              bin_dir = "/usr/lib/cni"
+              conf_dir = "/etc/cni/net.d"
+          [plugins."io.containerd.internal.v1.opt"]
+            path = "\(hostRoot)/opt/containerd"
+
+        """
+    }
+
+    /// Debian bookworm's shipped `/etc/containerd/config.toml` (no runtimes table; CRI uses built-in defaults),
+    /// with the `opt` dir moved inside the host root.
+    public static func debianStockConfig(hostRoot: String) -> String {
         """
         version = 2
 
@@ -167,6 +195,12 @@ public final class ContainerdSandbox: @unchecked Sendable {
     public func recentLogLines(_ count: Int = 30) -> [String] {
         guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return [] }
         return Array(text.split(separator: "\n", omittingEmptySubsequences: true).suffix(count).map(String.init))
+    }
+
+    /// How many times containerd was started in this sandbox (each start logs a marker line).
+    public var startCount: Int {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.components(separatedBy: "=== kwasm sandbox: starting containerd").count - 1
     }
 
     // MARK: inspection

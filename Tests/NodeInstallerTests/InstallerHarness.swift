@@ -1,0 +1,108 @@
+import ContainerdSandbox
+import Foundation
+import NodeInstaller
+
+/// Drives the real `kwasm-node-installer` binary against a sandbox containerd, the way the Job does.
+struct InstallerHarness {
+    let sandbox: ContainerdSandbox
+    /// Assets dir (outside the host root), holding `runtimes.json` and the test shim.
+    let assets: String
+    /// The test runtime: Debian's runc shim under another name.
+    static let handler = "kwtest"
+    static let runtimeType = "io.containerd.kwtest.v2"
+    static let shimHostPath = "/opt/kwasm/bin/containerd-shim-kwtest-v2"
+
+    /// The installer binary: `KWASM_NODE_INSTALLER_BIN`, else next to the test bundle (same scratch dir's
+    /// debug bin folder, works for `.build` and any `--scratch-path`), else `.build/debug`.
+    static var installerBinary: String {
+        if let path = ProcessInfo.processInfo.environment["KWASM_NODE_INSTALLER_BIN"], !path.isEmpty { return path }
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var directory = (executable as NSString).deletingLastPathComponent
+        for _ in 0..<3 {
+            let candidate = directory + "/kwasm-node-installer"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        return FileManager.default.currentDirectoryPath + "/.build/debug/kwasm-node-installer"
+    }
+
+    static var isAvailable: Bool {
+        guard ContainerdSandbox.isAvailable else { return false }
+        guard FileManager.default.isExecutableFile(atPath: installerBinary) else {
+            FileHandle.standardError.write(Data("\n*** SKIPPED: kwasm-node-installer not built at \(installerBinary) (set KWASM_NODE_INSTALLER_BIN) ***\n".utf8))
+            return false
+        }
+        return true
+    }
+
+    /// A started sandbox plus a catalog made by the real `catalog add`.
+    init(config: String? = nil) throws {
+        sandbox = try ContainerdSandbox(config: config)
+        assets = sandbox.baseDirectory + "/assets"
+        try FileManager.default.createDirectory(atPath: assets, withIntermediateDirectories: true)
+        let download = sandbox.baseDirectory + "/download"
+        try FileManager.default.createDirectory(atPath: download, withIntermediateDirectories: true)
+        let shim = download + "/containerd-shim-kwtest-v2"
+        try FileManager.default.copyItem(atPath: "/usr/bin/containerd-shim-runc-v2", toPath: shim)
+        let added = try CommandRunner.run(Self.installerBinary, ["catalog", "add", "--assets", assets, "--name", "kwtest",
+                                                                 "--handler", Self.handler, "--kind", "shim", "--version", "1.0.0", "--file", shim])
+        guard added.succeeded else { throw SandboxError("catalog add failed: \(added)") }
+        try sandbox.start()
+    }
+
+    func destroy() { sandbox.destroy() }
+
+    struct Run {
+        var status: Int32
+        var report: InstallerReport?
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `kwasm-node-installer OPERATION` with the sandbox flags; `--restart command` restarts the sandbox.
+    func run(_ operation: String, _ extra: [String] = [], environment: [String: String] = [:],
+             restartCommand: String? = nil, verifyTimeout: Int = 30) throws -> Run {
+        var env = ProcessInfo.processInfo.environment
+        env["KWASM_VERIFY_TIMEOUT"] = "\(verifyTimeout)"
+        env["KWASM_CONTAINERD_LOG"] = "/var/log/containerd.log"
+        for (k, v) in environment { env[k] = v }
+        let args = [operation, "--host-root", sandbox.hostRoot, "--assets", assets, "--restart", "command",
+                    "--restart-command", restartCommand ?? "sh \(sandbox.restartScriptPath)"] + extra
+        let result = try CommandRunner.run(Self.installerBinary, args, environment: env)
+        let line = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let report = try? JSONDecoder().decode(InstallerReport.self, from: Data(line.utf8))
+        return Run(status: result.status, report: report, stdout: result.stdout, stderr: result.stderr)
+    }
+
+    var configBytes: Data { FileManager.default.contents(atPath: sandbox.configPath) ?? Data() }
+
+    /// Every file, dir and symlink under the host root with its content hash, except containerd's own
+    /// working dirs and logs (it writes there continuously) and `/run` (tmpfs state, our lock file).
+    func hostTree() -> [String: String] {
+        var tree: [String: String] = [:]
+        let root = sandbox.hostRoot
+        let skipped = ["run", "var/lib/containerd", "var/log", "opt/containerd"]
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return tree }
+        while let relative = walker.nextObject() as? String {
+            if skipped.contains(where: { relative == $0 || relative.hasPrefix($0 + "/") }) {
+                walker.skipDescendants()
+                continue
+            }
+            let path = root + "/" + relative
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let type = attributes?[.type] as? FileAttributeType
+            let mode = (attributes?[.posixPermissions] as? Int).map { String($0, radix: 8) } ?? "?"
+            switch type {
+            case .typeDirectory?: tree[relative] = "dir \(mode)"
+            case .typeSymbolicLink?: tree[relative] = "link " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "")
+            default: tree[relative] = "file \(mode) " + ((try? FileDigest.sha256(path: path)) ?? "unreadable")
+            }
+        }
+        return tree
+    }
+
+    /// The handlers the running containerd's CRI plugin has loaded (asked over gRPC, not read from the file).
+    func loadedRuntimes() async throws -> [String: LoadedRuntime] {
+        try await ContainerdAPI(socketPath: sandbox.socketPath).criStatus().runtimes
+    }
+}
