@@ -159,6 +159,8 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
         let queue = WorkQueue<ObjectKey>(maxConcurrency: maxConcurrency)
         queueBox.value = queue
         defer { queueBox.value = nil }
+        // The elector may have asked to drain before this queue existed.
+        if elector?.isDraining == true { queue.shutDown() }
         await withGracefulShutdownHandler {
             // Seed after publishing the queue, so no event between the two is lost. Keys from the
             // initial list also arrive via the primary trigger's `.restarted`; duplicates merge.
@@ -174,18 +176,16 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
         await withTaskCancellationHandler {
             // Follow leadership until the elector stops or graceful shutdown begins.
             await cancelWhenGracefulShutdown { [self] in
-                for await leading in elector.leadershipChanges() {
-                    if leading, term.value == nil {
-                        logger.info("leading: starting reconcilers")
-                        // Inherits the task locals, so graceful shutdown reaches the queue.
-                        term.value = Task { await runQueue() }
-                    } else if !leading, let running = term.value {
-                        logger.info("not leading: stopping reconcilers")
-                        // At once: another replica may already be reconciling.
-                        running.cancel()
-                        await running.value
-                        term.value = nil
+                await withDiscardingTaskGroup { group in
+                    // The elector is shutting down gracefully: finish running reconciles, take no
+                    // new ones; it releases the lease once we are done.
+                    group.addTask {
+                        for await drain in elector.drainRequests() where drain {
+                            queueBox.value?.shutDown()
+                        }
                     }
+                    await followLeadership(elector, term: term)
+                    group.cancelAll()
                 }
             }
             // Graceful shutdown: the current term stops taking work and finishes what runs.
@@ -193,6 +193,28 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
             await term.value?.value
         } onCancel: {
             term.value?.cancel()
+        }
+    }
+
+    /// Starts a term of reconciling when leadership is acquired, cancels it when it is lost.
+    private func followLeadership(_ elector: LeaderElector, term: LockedBox<Task<Void, Never>?>) async {
+        for await leading in elector.leadershipChanges() {
+            if leading, term.value == nil {
+                // The elector refuses new terms once it is shutting down.
+                guard elector.termStarted() else { continue }
+                logger.info("leading: starting reconcilers")
+                // Inherits the task locals, so graceful shutdown reaches the queue.
+                term.value = Task {
+                    await runQueue()
+                    elector.termEnded()
+                }
+            } else if !leading, let running = term.value {
+                logger.info("not leading: stopping reconcilers")
+                // At once: another replica may already be reconciling.
+                running.cancel()
+                await running.value
+                term.value = nil
+            }
         }
     }
 

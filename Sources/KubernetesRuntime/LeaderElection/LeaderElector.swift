@@ -7,33 +7,50 @@ import Synchronization
 /// Runs ``LeaderElectionStateMachine`` against a real Lease. Add it to the ServiceGroup next to
 /// the controllers and hand it to them: they reconcile only while ``isLeader``.
 ///
-/// On graceful shutdown it releases the Lease (when it holds it) so a standby replica takes over
-/// within one retry period. Observe leadership with ``isLeader`` or ``leadershipChanges()``.
-///
-/// List it *before* the controllers in the ServiceGroup: services shut down in reverse order, so
-/// the controllers finish their running reconciles before the Lease is released. Run it once.
+/// On graceful shutdown it first lets the controllers that lead through it drain (stop taking
+/// work, finish running reconciles — it keeps renewing meanwhile, for at most `drainTimeout`),
+/// then releases the Lease so a standby replica takes over within one retry period. So the order
+/// of services in the ServiceGroup does not matter. Observe leadership with ``isLeader`` or
+/// ``leadershipChanges()``. Run it once.
 public final class LeaderElector: Service, Sendable {
     public let configuration: LeaderElectionConfiguration
     private let access: LeaseAccess
     private let logger: Logger
     private let leadership = Broadcast(false)
+    /// `true` once a graceful shutdown asks the controllers to drain before the release.
+    private let draining = Broadcast(false)
+    private let drainTimeout: Duration
     private let control = Mutex(Control())
 
     private struct Control {
         var shuttingDown = false
+        /// Set by events that should end the current sleep early; consumed by the next sleep.
+        var wake = false
         var sleeper: Task<Void, Never>?
+        /// Controllers currently reconciling under this elector's leadership.
+        var activeTerms = 0
     }
 
     /// Elects through the Lease `configuration.namespace/configuration.leaseName`.
-    public convenience init(client: KubernetesClient, configuration: LeaderElectionConfiguration, logger: Logger = Logger(label: "kubernetes-runtime.leader-election")) {
+    ///
+    /// - Parameter drainTimeout: on graceful shutdown, the longest to wait for controllers to
+    ///   finish their running reconciles before releasing the Lease.
+    public convenience init(
+        client: KubernetesClient, configuration: LeaderElectionConfiguration, drainTimeout: Duration = .seconds(30),
+        logger: Logger = Logger(label: "kubernetes-runtime.leader-election")
+    ) {
         self.init(
             access: .client(client, name: configuration.leaseName, namespace: configuration.namespace),
-            configuration: configuration, logger: logger)
+            configuration: configuration, drainTimeout: drainTimeout, logger: logger)
     }
 
-    public init(access: LeaseAccess, configuration: LeaderElectionConfiguration, logger: Logger = Logger(label: "kubernetes-runtime.leader-election")) {
+    public init(
+        access: LeaseAccess, configuration: LeaderElectionConfiguration, drainTimeout: Duration = .seconds(30),
+        logger: Logger = Logger(label: "kubernetes-runtime.leader-election")
+    ) {
         self.access = access
         self.configuration = configuration
+        self.drainTimeout = drainTimeout
         var logger = logger
         logger[metadataKey: "lease"] = "\(configuration.namespace)/\(configuration.leaseName)"
         logger[metadataKey: "identity"] = "\(configuration.identity)"
@@ -58,10 +75,11 @@ public final class LeaderElector: Service, Sendable {
         }
     }
 
-    /// Stop campaigning and release the lease; ``run()`` returns once that is done.
+    /// Stop campaigning, let controllers drain, release the lease; ``run()`` returns once that is done.
     public func requestShutdown() {
         let sleeper = control.withLock { control in
             control.shuttingDown = true
+            control.wake = true
             return control.sleeper
         }
         sleeper?.cancel()
@@ -69,22 +87,63 @@ public final class LeaderElector: Service, Sendable {
 
     private var shutdownRequested: Bool { control.withLock { $0.shuttingDown } }
 
+    /// Whether a graceful shutdown asked controllers to stop taking work.
+    var isDraining: Bool { draining.latest }
+
+    /// `false` first, then `true` when controllers should drain. Ends when the elector stops.
+    func drainRequests() -> AsyncStream<Bool> {
+        draining.subscribe()
+    }
+
+    /// A controller starts reconciling under our leadership; `false` when shutting down (do not start).
+    func termStarted() -> Bool {
+        control.withLock { control in
+            guard !control.shuttingDown else { return false }
+            control.activeTerms += 1
+            return true
+        }
+    }
+
+    /// A controller stopped reconciling (after ``termStarted()`` returned `true`).
+    func termEnded() {
+        let sleeper = control.withLock { control in
+            control.activeTerms -= 1
+            control.wake = true
+            return control.sleeper
+        }
+        sleeper?.cancel()
+    }
+
     private func campaign() async throws {
         let clock = ContinuousClock()
         var machine = LeaderElectionStateMachine<ContinuousClock.Instant>(configuration: configuration)
         var action = machine.start()
         var shutDownSent = false
+        var drainDeadline: ContinuousClock.Instant?
         defer {
             leadership.publish(false, onlyChanges: true)
             leadership.finish()
+            draining.finish()
+        }
+        /// Release only once no controller reconciles under our leadership (or it took too long).
+        func mayRelease() -> Bool {
+            !machine.isLeader || control.withLock { $0.activeTerms == 0 }
+                || drainDeadline.map { clock.now >= $0 } == true
         }
         while true {
             apply(action.leadership)
             if shutdownRequested && !shutDownSent {
-                // Whatever was next (a renewal, an attempt to acquire) is superseded by the release.
-                shutDownSent = true
-                action = machine.shutDown(now: clock.now, wallNow: Date())
-                apply(action.leadership)
+                if mayRelease() {
+                    // Whatever was next (a renewal, an attempt to acquire) is superseded by the release.
+                    shutDownSent = true
+                    action = machine.shutDown(now: clock.now, wallNow: Date())
+                    apply(action.leadership)
+                } else if drainDeadline == nil {
+                    // Keep renewing while the controllers finish what they are doing.
+                    logger.info("shutting down: waiting for reconcilers to finish before releasing")
+                    drainDeadline = clock.now.advanced(by: drainTimeout)
+                    draining.publish(true, onlyChanges: true)
+                }
             }
             if Task.isCancelled { return }
             switch action.step {
@@ -92,7 +151,7 @@ public final class LeaderElector: Service, Sendable {
                 return
             case .wait(let delay):
                 await sleep(for: delay)
-                if shutdownRequested && !shutDownSent {
+                if shutdownRequested && !shutDownSent && mayRelease() {
                     action = .init(leadership: nil, step: .wait(.zero))
                     continue
                 }
@@ -151,7 +210,8 @@ public final class LeaderElector: Service, Sendable {
         let task = Task { _ = try? await Task.sleep(for: delay) }
         let cancelNow = control.withLock { control in
             control.sleeper = task
-            return control.shuttingDown
+            defer { control.wake = false }
+            return control.wake
         }
         if cancelNow { task.cancel() }
         await withTaskCancellationHandler {

@@ -247,4 +247,37 @@ import Testing
             try await runB.value
         }
     }
+
+    @Test(arguments: [true, false])
+    func gracefulShutdownFinishesRunningReconcilesBeforeReleasingTheLease(electorFirst: Bool) async throws {
+        try await FakeCluster.run { cluster in
+            try cluster.createNode("slow")
+            let elector = LeaderElector(client: cluster.client, configuration: LeaderElectionConfiguration(
+                leaseName: "kwasm-operator", namespace: "default", identity: "me",
+                leaseDuration: .seconds(60), renewDeadline: .seconds(40), retryPeriod: .milliseconds(50)))
+            let log = Recorder<String>()
+            let client = cluster.client
+            let (controller, _) = nodeController(cluster, elector: elector, reconcile: { _, _ in
+                log.append("started")
+                do {
+                    try await Task.sleep(for: .milliseconds(300))
+                } catch {
+                    log.append("cancelled")
+                    throw error
+                }
+                let holder = try await client.get(Lease.self, name: "kwasm-operator", namespace: "default").spec?.holderIdentity
+                log.append("finished while \(holder ?? "nobody") holds the lease")
+                return .done
+            })
+            let services: [any Service] = electorFirst ? [elector, controller] : [controller, elector]
+            let group = ServiceGroup(services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: Logger(label: "test"))
+            let run = Task { try await group.run() }
+            try await eventually("the reconcile started") { log.count == 1 }
+            await group.triggerGracefulShutdown()
+            try await run.value
+            #expect(log.all == ["started", "finished while me holds the lease"])
+            let lease = try await cluster.client.get(Lease.self, name: "kwasm-operator", namespace: "default")
+            #expect((lease.spec?.holderIdentity ?? "").isEmpty, "released after the reconcile finished")
+        }
+    }
 }
