@@ -112,7 +112,8 @@ struct Planner {
                                                     path: mainPath, takeOver: takeOver)
         let inherited = RuntimeTables.inheritedOptions(from: doc, runtimesPath: runtimesPath)
         let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: schema,
-                                        version: snapshot.containerdVersion, inherited: inherited)
+                                        version: snapshot.containerdVersion, inherited: inherited,
+                                        includeDefaultRuntime: RuntimeTables.needsDefaultRuntime(doc, runtimesPath: runtimesPath))
         var facts = commonFacts(createdBase: createdBase, tookOver: tookOver)
         var files: [PlannedFile] = []
 
@@ -193,7 +194,8 @@ struct Planner {
         if let doc { try checkConflicts(definitions, doc: doc, runtimesPath: runtimesPath, path: mainPath) }
         let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: schema,
                                         version: snapshot.containerdVersion,
-                                        inherited: RuntimeTables.inheritedOptions(from: doc, runtimesPath: runtimesPath))
+                                        inherited: RuntimeTables.inheritedOptions(from: doc, runtimesPath: runtimesPath),
+                                        includeDefaultRuntime: RuntimeTables.needsDefaultRuntime(doc, runtimesPath: runtimesPath))
         let files = try dropInFile(dropInPath, schema: schema, body: body, definitions: definitions)
         return ConfigPlan(files: files, schema: schema, effectiveConfigPath: dropInPath, criPluginID: pluginID)
     }
@@ -219,7 +221,8 @@ struct Planner {
             if let renderedDoc { try checkConflicts(definitions, doc: renderedDoc, runtimesPath: runtimesPath, path: renderedPath) }
             let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: 3,
                                             version: snapshot.containerdVersion,
-                                            inherited: RuntimeTables.inheritedOptions(from: renderedDoc, runtimesPath: runtimesPath))
+                                            inherited: RuntimeTables.inheritedOptions(from: renderedDoc, runtimesPath: runtimesPath),
+                                            includeDefaultRuntime: RuntimeTables.needsDefaultRuntime(renderedDoc, runtimesPath: runtimesPath))
             var files = try dropInFile(dropInPath, schema: 3, body: body, definitions: definitions)
             for template in [layout.templatePath, layout.templateV3Path].compactMap({ $0 }) {
                 files += try removeOwnChanges(template)
@@ -242,6 +245,9 @@ struct Planner {
         var template = try userFile(targetPath)
         var createdBase = template.metadata.createdBase
         var blockSchema = schema
+        // The config containerd ends up reading, as far as we can see it: k3s's rendering when the
+        // template includes its base, else the template itself when it is plain TOML.
+        var templateDoc = renderedDoc
         if template.current == nil {
             template.base = Array("{{ template \"base\" . }}\n".utf8)
             createdBase = ManagedBlock.digest(template.base)
@@ -255,6 +261,7 @@ struct Planner {
             } else if !scan.includesBase {
                 blockSchema = 1  // rendered as-is without a version key: containerd reads schema 1
             }
+            if !scan.includesBase { templateDoc = try? TOMLParser.parse(template.base) }
             let runtimesPath = ConfigSchema.runtimesPath(pluginID: ConfigSchema.criPluginID(schema: blockSchema, doc: nil))
             for definition in definitions {
                 let path = runtimesPath + [definition.handler]
@@ -268,7 +275,8 @@ struct Planner {
         if let renderedDoc { try checkConflicts(definitions, doc: renderedDoc, runtimesPath: runtimesPath, path: renderedPath) }
         let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: blockSchema,
                                         version: snapshot.containerdVersion,
-                                        inherited: RuntimeTables.inheritedOptions(from: renderedDoc, runtimesPath: runtimesPath))
+                                        inherited: RuntimeTables.inheritedOptions(from: renderedDoc, runtimesPath: runtimesPath),
+                                        includeDefaultRuntime: RuntimeTables.needsDefaultRuntime(templateDoc, runtimesPath: runtimesPath))
         var facts = commonFacts(createdBase: createdBase, tookOver: [])
         facts.insert("runtimes " + definitions.map(\.handler).sorted().joined(separator: ","), at: 0)
         // The template is not TOML; validate our block on its own.

@@ -45,10 +45,29 @@ enum RuntimeTables {
         return [:]
     }
 
+    /// Whether our block must also carry containerd's default `runc` runtime.
+    ///
+    /// containerd 1.x decodes the CRI config with go-toml v1, which *replaces* the default
+    /// `runtimes` map (holding `runc`) as soon as the file has any runtimes table. A config without
+    /// a runtimes table of its own relies on that default, so adding only our runtimes would make
+    /// CRI fail with "no corresponding runtime configured … default_runtime_name = runc" (found by
+    /// the real-containerd test on Debian's config). Then we add a plain `runc` too.
+    static func needsDefaultRuntime(_ doc: TOMLDocument?, runtimesPath: [String]) -> Bool {
+        guard let doc else { return false }
+        let defaultName = doc.value(at: Array(runtimesPath.dropLast()) + ["default_runtime_name"])?.stringValue ?? "runc"
+        return defaultName == "runc" && doc.node(at: runtimesPath + ["runc"]) == nil
+    }
+
     /// Block body lines for all definitions (sorted by handler so the output is stable).
     static func render(_ definitions: [RuntimeDefinition], runtimesPath: [String], schema: Int,
-                       version: ContainerdVersion?, inherited: [String: ConfigValue]) -> [String] {
+                       version: ContainerdVersion?, inherited: [String: ConfigValue],
+                       includeDefaultRuntime: Bool = false) -> [String] {
         var lines: [String] = []
+        if includeDefaultRuntime {
+            lines.append("# containerd's default runc runtime: containerd 1.x drops its built-in one once runtimes are configured.")
+            lines.append("[\(TOMLKey.render(runtimesPath + ["runc"]))]")
+            lines.append("  runtime_type = \"io.containerd.runc.v2\"")
+        }
         for definition in definitions.sorted(by: { $0.handler < $1.handler }) {
             let table = TOMLKey.render(runtimesPath + [definition.handler])
             if !lines.isEmpty { lines.append("") }
