@@ -44,7 +44,7 @@ public final class FakeAPIServer: Sendable {
         public var resources: [ResourceDescriptor] = ResourceDescriptor.defaults
         /// How many changes are retained for watch resumption and paginated lists (etcd's
         /// compaction window); older resourceVersions answer 410 Expired.
-        public var historyLimit = 100_000
+        public var historyLimit = 10_000
         /// How often watches with `allowWatchBookmarks=true` get a BOOKMARK (the real server: ~1 min).
         public var bookmarkInterval: Duration = .seconds(1)
         /// When set, every request needs `Authorization: Bearer <token>` (401 otherwise).
@@ -240,6 +240,17 @@ public final class FakeAPIServer: Sendable {
             continuation.onTermination = { [store] _ in store.withLock { _ = store.subscribers.removeValue(forKey: id) } }
         }
         return stream
+    }
+
+    /// The current objects of a kind plus every change after them, taken atomically (no gap,
+    /// no duplicate) — the in-process equivalent of list-then-watch.
+    public func listAndChanges(of resource: ResourceDescriptor) -> (objects: [JSONValue], changes: AsyncStream<ObjectChange>) {
+        store.withLock {
+            let stream = changes(of: resource)
+            let table = store.tables[resource.id]
+            let objects = table.map { t in t.sortedKeys.compactMap { t.objects[$0]?.object } } ?? []
+            return (objects, stream)
+        }
     }
 
     // MARK: Fault injection

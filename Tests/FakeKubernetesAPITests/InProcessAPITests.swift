@@ -55,6 +55,16 @@ import Testing
         #expect(seen == [.added, .modified, .deleted])
     }
 
+    @Test func listAndChangesHasNoGap() async throws {
+        let api = FakeAPIServer()
+        try api.create(node("before"))
+        let (objects, changes) = api.listAndChanges(of: .nodes)
+        try api.create(node("after"))
+        #expect(objects.compactMap(\.objectName) == ["before"])
+        var iterator = changes.makeAsyncIterator()
+        #expect(await iterator.next()?.name == "after")
+    }
+
     @Test func subscriberReactsLikeAJobRunner() async throws {
         // A simulated job runner: every created Job gets a terminated Pod and a succeeded status.
         let api = FakeAPIServer()
