@@ -116,6 +116,7 @@ struct HTTPTransport: Sendable {
     func open(_ request: APIRequest, timeout: Duration) async throws -> HTTPClientResponse {
         var retries = 0
         var reauthenticated = false
+        var reconnected = false
         while true {
             var httpRequest = HTTPClientRequest(url: url(for: request))
             httpRequest.method = request.method
@@ -135,6 +136,12 @@ struct HTTPTransport: Sendable {
             } catch {
                 observe(request, statusCode: nil, started: started)
                 if error is CancellationError { throw error }
+                // A pooled keep-alive connection the server closed just as we used it: reads are safe to resend once.
+                if request.verb.isRead, !reconnected, Self.isClosedConnection(error) {
+                    reconnected = true
+                    logger.debug("connection closed by the server; resending once", metadata: ["path": "\(request.path)"])
+                    continue
+                }
                 throw KubernetesClientError(.transport, "\(request.method.rawValue) \(request.path): \(error)")
             }
             let code = Int(response.status.code)
@@ -162,6 +169,16 @@ struct HTTPTransport: Sendable {
             }
             throw failure
         }
+    }
+
+    static func isClosedConnection(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return error == .remoteConnectionClosed
+        }
+        if let error = error as? ChannelError {
+            return error == .eof || error == .ioOnClosedChannel || error == .outputClosed
+        }
+        return false
     }
 
     private func observe(_ request: APIRequest, statusCode: Int?, started: ContinuousClock.Instant) {

@@ -1,6 +1,9 @@
 /// The API verb of a request, as the API server's audit log and metrics name it.
 public enum RequestVerb: String, Sendable, Hashable, CaseIterable {
     case get, list, watch, create, update, patch, delete, deletecollection
+
+    /// Reads change nothing on the server, so resending them is always safe.
+    public var isRead: Bool { self == .get || self == .list || self == .watch }
 }
 
 /// One HTTP round trip, reported to a ``RequestObserver`` (e.g. for "API requests by verb" metrics).

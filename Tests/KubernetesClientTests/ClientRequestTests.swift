@@ -282,4 +282,23 @@ import Testing
         try await client.shutdown()
         await server.shutdown()
     }
+
+    @Test func readsAreResentOnceWhenTheServerClosesTheConnection() async throws {
+        let counter = NIOLockedValueBox(0)
+        try await withServer(handler: { request in
+            let index = counter.withLockedValue { value in defer { value += 1 }; return value }
+            return index == 0 || request.method != "GET" ? .close : Response(body: Self.node)
+        }) { client, server in
+            #expect(try await client.get(Node.self, name: "n1").metadata.name == "n1")
+            #expect(server.requests.count == 2)
+            // Writes are never resent: the server may have applied them.
+            do {
+                _ = try await client.create(Node(metadata: ObjectMeta(name: "n2")))
+                Issue.record("expected a transport error")
+            } catch let error as KubernetesClientError {
+                #expect(error.code == .transport)
+            }
+            #expect(server.requests.count == 3)
+        }
+    }
 }

@@ -24,6 +24,14 @@ final class TestHTTPServer: Sendable {
         var headers: [(String, String)]
         /// Sent as separate writes, so tests can split a body into chunks.
         var chunks: [[UInt8]]
+        /// Close the connection instead of answering.
+        var closeConnection = false
+
+        static let close: Response = {
+            var response = Response(body: "")
+            response.closeConnection = true
+            return response
+        }()
 
         init(status: Int = 200, headers: [(String, String)] = [("Content-Type", "application/json")], body: String) {
             self.status = status
@@ -96,6 +104,10 @@ final class TestHTTPServer: Sendable {
                     body: body)
                 log.withLockedValue { $0.append(request) }
                 let response = handler(request)
+                if response.closeConnection {
+                    context.close(promise: nil)
+                    return
+                }
                 var headers = HTTPHeaders(response.headers)
                 headers.add(name: "Content-Length", value: String(response.chunks.reduce(0) { $0 + $1.count }))
                 context.write(
