@@ -278,6 +278,7 @@ extension ObjectStore {
         }
         let key = Self.key(namespace: resource.namespaced ? namespace : nil, name: name)
         guard let old = tables[resource.id]?.objects[key] else {
+            if scope == .status { throw .notFound(resource, name) }
             var body = effective
             if body["metadata"] == nil { body["metadata"] = [:] }
             body["metadata"]!["name"] = .string(name)

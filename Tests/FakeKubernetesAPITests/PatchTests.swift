@@ -134,6 +134,13 @@ import Testing
         }
     }
 
+    @Test func applyToStatusOfMissingObjectIsNotFound() async throws {
+        try await Harness.run { (h) async throws in
+            let answer = try await h.apply("\(wnsPath)/n/status?fieldManager=m", wasmNodeStatus("n", status: ["phase": "Ready"]))
+            #expect(answer.status == 404)
+        }
+    }
+
     @Test func applyWithStaleResourceVersionConflicts() async throws {
         try await Harness.run { (h) async throws in
             _ = try await h.apply(path, wasmNodeStatus("n"))
