@@ -105,6 +105,24 @@ import Testing
         #expect(doc.value(at: runtimes + ["crun", "options", "SystemdCgroup"]) == .bool(false))
     }
 
+    /// containerd 1.x replaces its built-in runtimes map once a runtimes table exists, so the first
+    /// runtimes table we add must carry `runc` (else CRI fails: default_runtime_name = "runc").
+    @Test func defaultRuncIsKeptWhenTheConfigHadNoRuntimes() throws {
+        let runtimes = ConfigSchema.runtimesPath(pluginID: ConfigSchema.v2PluginID)
+        let bare = try ConfigEngine.planInstall(Self.main("version = 2\n"), definitions: [Support.spin])
+        let bareDoc = try TOMLParser.parse(try #require(bare.files.first?.newContents))
+        #expect(bareDoc.value(at: runtimes + ["runc", "runtime_type"]) == .string("io.containerd.runc.v2"))
+
+        let withRunc = "version = 2\n[\(Self.cri).containerd.runtimes.runc]\nruntime_type = \"io.containerd.runc.v2\"\n"
+        let kept = try ConfigEngine.planInstall(Self.main(withRunc), definitions: [Support.spin])
+        #expect(Support.text(kept.files.first?.newContents).components(separatedBy: "runtimes.runc]").count == 2)
+
+        let nvidia = try Support.fixture("eks-nodeadm-e2e-nvidia-v2/expected-containerd-config.toml")
+        let other = try ConfigEngine.planInstall(Support.snapshot(.default, main: nvidia), definitions: [Support.spin])
+        let otherDoc = try TOMLParser.parse(try #require(other.files.first?.newContents))
+        #expect(otherDoc.node(at: runtimes + ["runc"]) == nil, "default runtime is nvidia: no runc added")
+    }
+
     @Test func runtimePathOnlyWhereContainerdHonoursIt() throws {
         let text = Array("version = 2\n".utf8)
         let old = Support.snapshot(.default, main: text, version: "1.5.9")
@@ -250,7 +268,8 @@ import Testing
         var edited = installed
         let current = installed.contents(of: "/etc/containerd/config.toml")!
         edited.files["/etc/containerd/config.toml"] = .some(Array("# edited by admin\n".utf8) + current + Array("[debug]\nlevel = \"debug\"\n".utf8))
-        #expect(!(try ConfigEngine.planInstall(edited, definitions: Self.defs)).changed == false)
+        // Our block moves back to the end of the file; their edits stay.
+        #expect(try ConfigEngine.planInstall(edited, definitions: Self.defs).changed)
         let removed = Support.applying(try ConfigEngine.planUninstall(edited), to: edited)
         let text = Support.text(removed.contents(of: "/etc/containerd/config.toml"))
         #expect(text == "# edited by admin\nversion = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\nsandbox_image = \"pause\"\n[debug]\nlevel = \"debug\"\n")
