@@ -205,6 +205,16 @@ import Testing
             contexts: [{name: c, context: {cluster: k, user: u}}]
             """).contains("exec: field 'apiVersion' is missing"))
         #expect(failure("current-context: [unclosed").contains("not a valid kubeconfig"))
+        #expect(failure("""
+            current-context: c
+            clusters: [{name: k, cluster: {server: "https://k", proxy-url: "http://proxy:3128"}}]
+            contexts: [{name: c, context: {cluster: k}}]
+            """).contains("proxy-url is not supported"))
+        #expect(failure("""
+            current-context: c
+            clusters: [{name: k, cluster: {server: "https://k", insecure-skip-tls-verify: true, certificate-authority-data: \(base64(Self.caPEM))}}]
+            contexts: [{name: c, context: {cluster: k}}]
+            """).contains("insecure-skip-tls-verify cannot be combined"))
     }
 
     @Test func kubeconfigListMergesFirstFileWins() throws {

@@ -34,8 +34,10 @@ public struct KubeConfig: Codable, Sendable, Hashable {
         public var certificateAuthorityData: String?
         public var insecureSkipTLSVerify: Bool?
         public var tlsServerName: String?
+        public var proxyURL: String?
 
         enum CodingKeys: String, CodingKey {
+            case proxyURL = "proxy-url"
             case server
             case certificateAuthority = "certificate-authority"
             case certificateAuthorityData = "certificate-authority-data"
@@ -200,6 +202,10 @@ extension ClientConfiguration {
         }
         guard server.hasPrefix("https://") || server.hasPrefix("http://") else {
             throw fail("cluster \"\(clusterName)\": field 'server' must be an http(s) URL, got \"\(server)\"")
+        }
+        if let proxy = cluster.proxyURL, !proxy.isEmpty {
+            // Failing here beats a connect timeout that never mentions the proxy.
+            throw fail("cluster \"\(clusterName)\": proxy-url is not supported; the API server must be reachable directly")
         }
         let clusterDirectory = directory("cluster", clusterName)
         var tls = TLSOptions()

@@ -36,6 +36,9 @@ public enum WatchEvent<Object: KubernetesResource>: Sendable {
     }
 }
 
+extension WatchEvent: Equatable where Object: Equatable {}
+extension WatchEvent: Hashable where Object: Hashable {}
+
 /// The `type` field of a watch event on the wire.
 public enum WatchEventType: String, Sendable, Hashable, Codable {
     case added = "ADDED"
