@@ -2,9 +2,39 @@
 /// diff is fast even for a 1 MiB file.
 enum LineDiff {
     static func render(path: String, old: [UInt8]?, new: [UInt8]?) -> String {
-        let a = lines(old), b = lines(new)
         var out = "--- \(old == nil ? "/dev/null" : path)\n+++ \(new == nil ? "/dev/null" : path)\n"
-        let script = editScript(a, b)
+        // Skip the identical head and tail at byte level (cheap on a 1 MiB file), keeping whole
+        // lines and a little context, and diff only the rest.
+        let x = old ?? [], y = new ?? []
+        var head = 0
+        while head < x.count, head < y.count, x[head] == y[head] { head += 1 }
+        var tail = 0
+        while tail < x.count - head, tail < y.count - head, x[x.count - 1 - tail] == y[y.count - 1 - tail] { tail += 1 }
+        var start = head
+        var skippedLines = 0
+        var newlinesToKeep = 3  // back up to a line start, then two more lines of context
+        while start > 0 {
+            if x[start - 1] == 0x0A { newlinesToKeep -= 1; if newlinesToKeep == 0 { break } }
+            start -= 1
+        }
+        for byte in x[..<start] where byte == 0x0A { skippedLines += 1 }
+        var endX = x.count - tail, endY = y.count - tail
+        var newlinesAfter = 0
+        while endX < x.count, newlinesAfter < 3 {
+            if x[endX] == 0x0A { newlinesAfter += 1 }
+            endX += 1
+            endY += 1
+        }
+        let a = lines(old == nil ? nil : Array(x[start..<endX]), final: endX == x.count)
+        let b = lines(new == nil ? nil : Array(y[start..<endY]), final: endY == y.count)
+        let script = editScript(a, b).map { edit in
+            Edit(kind: edit.kind, oldLine: edit.oldLine, newLine: edit.newLine)
+        }
+        return out + hunks(script, a, b, lineOffset: skippedLines)
+    }
+
+    private static func hunks(_ script: [Edit], _ a: [String], _ b: [String], lineOffset: Int) -> String {
+        var out = ""
         // Group edits into hunks with up to 2 lines of context.
         var index = 0
         while index < script.count {
@@ -30,7 +60,7 @@ enum LineDiff {
             let newStart = hunk.first.map { $0.newLine } ?? 0
             let oldCount = hunk.filter { $0.kind != .added }.count
             let newCount = hunk.filter { $0.kind != .removed }.count
-            out += "@@ -\(oldStart + 1),\(oldCount) +\(newStart + 1),\(newCount) @@\n"
+            out += "@@ -\(oldStart + 1 + lineOffset),\(oldCount) +\(newStart + 1 + lineOffset),\(newCount) @@\n"
             for edit in hunk {
                 switch edit.kind {
                 case .same: out += " " + a[edit.oldLine] + "\n"
@@ -111,12 +141,16 @@ enum LineDiff {
         return edits.reversed()
     }
 
-    private static func lines(_ bytes: [UInt8]?) -> [String] {
+    private static func lines(_ bytes: [UInt8]?, final: Bool) -> [String] {
         guard let bytes, !bytes.isEmpty else { return [] }
         var result = String(decoding: bytes, as: UTF8.self)
             .split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-        if bytes.last == 0x0A { result.removeLast() } else { result[result.count - 1] += "  (no newline at end of file)" }
+        if bytes.last == 0x0A {
+            result.removeLast()
+        } else if final {
+            result[result.count - 1] += "  (no newline at end of file)"
+        }
         return result
     }
 }

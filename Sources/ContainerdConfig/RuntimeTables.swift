@@ -51,7 +51,9 @@ enum RuntimeTables {
     /// `runtimes` map (holding `runc`) as soon as the file has any runtimes table. A config without
     /// a runtimes table of its own relies on that default, so adding only our runtimes would make
     /// CRI fail with "no corresponding runtime configured … default_runtime_name = runc" (found by
-    /// the real-containerd test on Debian's config). Then we add a plain `runc` too.
+    /// the real-containerd test on Debian's config). Then we add a plain `runc` too. We do the same
+    /// for schema-3 drop-ins: unverified on containerd 2.x here, and a plain runc equal to the
+    /// built-in one is harmless while a missing one would take CRI down.
     static func needsDefaultRuntime(_ doc: TOMLDocument?, runtimesPath: [String]) -> Bool {
         guard let doc else { return false }
         let defaultName = doc.value(at: Array(runtimesPath.dropLast()) + ["default_runtime_name"])?.stringValue ?? "runc"
@@ -64,7 +66,7 @@ enum RuntimeTables {
                        includeDefaultRuntime: Bool = false) -> [String] {
         var lines: [String] = []
         if includeDefaultRuntime {
-            lines.append("# containerd's default runc runtime: containerd 1.x drops its built-in one once runtimes are configured.")
+            lines.append("# containerd's default runc runtime: containerd 1.x drops its built-in one once a runtimes table exists.")
             lines.append("[\(TOMLKey.render(runtimesPath + ["runc"]))]")
             lines.append("  runtime_type = \"io.containerd.runc.v2\"")
         }
