@@ -78,16 +78,26 @@ public struct InstallerReport: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var report = self
         var data = (try? encoder.encode(report)) ?? Data()
-        var messageLimit = 1500
+        // Shorten step by step, most expendable first; every step strictly shrinks, so this ends.
+        var messageLimit = 2000
         while data.count > limit {
-            if let error = report.error, error.message.count > messageLimit {
+            if messageLimit >= 100, let error = report.error, error.message.count > messageLimit {
                 report.error?.message = String(error.message.prefix(messageLimit)) + "…"
+                messageLimit /= 2
             } else if let drift = report.drift, drift.count > 1 {
-                report.drift = Array(drift.prefix(drift.count / 2)) + ["… \(drift.count - drift.count / 2) more"]
-            } else if !report.runtimes.isEmpty, messageLimit < 100 {
+                let keep = drift.count / 2
+                report.drift = Array(drift.prefix(keep - (keep > 1 ? 1 : 0))) + ["… \(drift.count - keep + (keep > 1 ? 1 : 0)) more"]
+                if report.drift!.count >= drift.count { report.drift = [drift[0]] }
+            } else if let error = report.error, error.message.count > 40 {
+                report.error?.message = String(error.message.prefix(40)) + "…"
+            } else if !report.runtimes.isEmpty {
                 report.runtimes.removeLast()
+            } else {
+                report.drift = nil
+                report.machineID = nil
+                data = (try? encoder.encode(report)) ?? Data()
+                break
             }
-            messageLimit = max(50, messageLimit / 2)
             data = (try? encoder.encode(report)) ?? Data()
         }
         return data

@@ -70,6 +70,9 @@ extension NodeInstaller {
         var journal = RollbackJournal()
         var state = previousState ?? InstallState()
         if changed {
+            journal.rememberDirectories(of: statePath)
+            for work in binaryWork { journal.rememberDirectories(of: try paths.resolve(work.hostPath)) }
+            for planned in plan.files { journal.rememberDirectories(of: try paths.resolve(planned.path)) }
             try journal.rememberFile(statePath)
             state.pendingRestart = true
             state.containerdAtWrite = identityNow
@@ -180,6 +183,7 @@ extension NodeInstaller {
         for entry in entries { for file in entry.files { state.binaries[binaryHostPath(file)] = file.sha256 } }
         if changed || restartOwed || previousState == nil { try state.save(to: statePath) }
         report.restarted = restarted
-        report.result = changed || restarted ? "installed" : "unchanged"
+        // A run that completes an earlier, interrupted one (its restart happened, or happens now) is an install.
+        report.result = changed || restarted || previousState?.pendingRestart == true ? "installed" : "unchanged"
     }
 }

@@ -8,6 +8,20 @@ struct RollbackJournal {
     var binaries: [(path: String, previous: String?)] = []
     /// Backups this run created.
     var backupsCreated: [String] = []
+    /// Directories that did not exist before this run (deepest first after ``rememberDirectories(of:)``).
+    var directoriesCreated: [String] = []
+
+    /// Notes every missing ancestor of `path` so undo can remove the ones we create.
+    mutating func rememberDirectories(of path: String) {
+        var directory = (path as NSString).deletingLastPathComponent
+        var missing: [String] = []
+        while directory.count > 1, !FileManager.default.fileExists(atPath: directory) {
+            missing.append(directory)
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        for dir in missing where !directoriesCreated.contains(dir) { directoriesCreated.append(dir) }
+        directoriesCreated.sort { $0.count > $1.count }
+    }
 
     mutating func rememberFile(_ path: String) throws {
         guard !filesBefore.contains(where: { $0.path == path }) else { return }
@@ -32,6 +46,7 @@ struct RollbackJournal {
             }
         }
         for backup in backupsCreated { try? AtomicFile.remove(backup) }
+        for directory in directoriesCreated { rmdir(directory) }
         return problems
     }
 
