@@ -27,16 +27,14 @@ public struct JSONLineFramer: Sendable {
         buffer.append(contentsOf: chunk)
         var frames: [[UInt8]] = []
         var start = 0
-        var index = scanned
-        while index < buffer.count {
-            if buffer[index] == UInt8(ascii: "\n") {
-                if let frame = Self.trimmed(buffer[start..<index]) {
-                    if let error = tooLarge(frame.count) { return try fail(error, after: frames) }
-                    frames.append(frame)
-                }
-                start = index + 1
+        var searchFrom = scanned
+        while let newline = buffer[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let frame = Self.trimmed(buffer[start..<newline]) {
+                if let error = tooLarge(frame.count) { return try fail(error, after: frames) }
+                frames.append(frame)
             }
-            index += 1
+            start = newline + 1
+            searchFrom = start
         }
         if start > 0 { buffer.removeFirst(start) }
         scanned = buffer.count
