@@ -1,10 +1,11 @@
 import ContainerdSandbox
+import NodeInstaller
 import Foundation
 import Testing
 
 @Suite struct ContainerdSandboxTests {
     @Test(.enabled(if: ContainerdSandbox.isAvailable, "needs root and Debian's containerd"))
-    func sandboxRunsAContainerWithRuncAndRestarts() throws {
+    func sandboxRunsAContainerWithRuncAndAnswersGRPCAndRestarts() async throws {
         let sandbox = try ContainerdSandbox()
         defer { sandbox.destroy() }
         try sandbox.start()
@@ -12,6 +13,11 @@ import Testing
         let criLine = try sandbox.pluginsList().split(separator: "\n").first { $0.hasPrefix("io.containerd.grpc.v1") && $0.contains(" cri ") }
         #expect(criLine?.hasSuffix("ok") == true || criLine?.contains(" ok ") == true, "CRI plugin: \(criLine ?? "missing")")
         #expect(try sandbox.configDump().contains("io.containerd.runc.v2"))
+        let version = try await ContainerdAPI(socketPath: sandbox.socketPath).version()
+        #expect(version.version.hasPrefix("1.6."), "\(version)")
+        let cri = try await ContainerdAPI(socketPath: sandbox.socketPath).criStatus()
+        #expect(cri.runtimes["runc"]?.runtimeType == "io.containerd.runc.v2")
+        #expect(ContainerdIdentity.current(socketPath: sandbox.socketPath)?.pid == firstPid)
         let image = try sandbox.importTestImage()
         let run = try sandbox.runContainer(runtime: "io.containerd.runc.v2", image: image, command: ["echo", "hello-from-busybox"])
         #expect(run.succeeded, "\(run)")

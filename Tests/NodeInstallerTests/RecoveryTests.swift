@@ -68,3 +68,25 @@ struct RecoveryTests {
         #expect(try await h.loadedRuntimes()[InstallerHarness.handler] != nil)
     }
 }
+
+/// Debian's packaged config has no runtimes table: adding one must not cost CRI its built-in `runc`
+/// (containerd 1.6 then fails to load the CRI plugin; this test found that, the engine now keeps runc).
+@Suite(.enabled(if: InstallerHarness.isAvailable, "needs root, Debian's containerd and the built installer"))
+struct DebianStockConfigTests {
+    @Test func installOnDebiansStockConfigKeepsRuncWorking() async throws {
+        let h = try InstallerHarness(config: ContainerdSandbox.debianStockConfig(hostRoot: "{{HOST_ROOT}}"))
+        defer { h.destroy() }
+        let original = h.configBytes
+        let image = try h.sandbox.importTestImage()
+        let run = try h.run("install", verifyTimeout: 10)
+        let report = try #require(run.report, "no report: \(run.stdout) \(run.stderr)")
+        #expect(report.result == "installed", "\(run.stdout)")
+        let loaded = try await h.loadedRuntimes()
+        #expect(loaded[InstallerHarness.handler]?.runtimeType == InstallerHarness.runtimeType)
+        #expect(loaded["runc"] != nil)
+        let runc = try h.sandbox.runContainer(runtime: "io.containerd.runc.v2", image: image, command: ["echo", "runc-ok"])
+        #expect(runc.stdout.contains("runc-ok"), "\(runc)")
+        #expect(try h.run("uninstall").report?.result == "uninstalled")
+        #expect(h.configBytes == original)
+    }
+}

@@ -177,10 +177,15 @@ extension NodeInstaller {
         state.pendingRestart = false
         state.containerdAtWrite = nil
         state.installDir = options.installDir
-        var byName = Dictionary(uniqueKeysWithValues: state.runtimes.map { ($0.name, $0) })
-        for entry in entries { byName[entry.name] = entry }
-        state.runtimes = byName.values.sorted { $0.name < $1.name }
-        for entry in entries { for file in entry.files { state.binaries[binaryHostPath(file)] = file.sha256 } }
+        // The config now holds exactly `entries`: binaries of runtimes no longer selected go (only if unchanged since we put them there).
+        state.runtimes = entries
+        let wanted = Dictionary(entries.flatMap { $0.files.map { (binaryHostPath($0), $0.sha256) } }, uniquingKeysWith: { a, _ in a })
+        for (hostPath, sha) in state.binaries where wanted[hostPath] == nil {
+            let target = try paths.resolve(hostPath)
+            if (try? FileDigest.sha256(path: target)) == sha { try AtomicFile.remove(target) }
+            state.binaries[hostPath] = nil
+        }
+        for (hostPath, sha) in wanted { state.binaries[hostPath] = sha }
         if changed || restartOwed || previousState == nil { try state.save(to: statePath) }
         report.restarted = restarted
         // A run that completes an earlier, interrupted one (its restart happened, or happens now) is an install.
