@@ -112,3 +112,21 @@ struct InstallFlowTests {
         #expect(h.sandbox.pid == pid)
     }
 }
+
+/// Two installers racing on one node (two Jobs, or a retry overlapping a slow run): the host lock serialises
+/// them, so exactly one writes and restarts, the other finds the work done.
+@Suite(.enabled(if: InstallerHarness.isAvailable, "needs root, Debian's containerd and the built installer"))
+struct ConcurrentInstallTests {
+    @Test func twoConcurrentInstallsRestartContainerdOnce() async throws {
+        let h = try InstallerHarness()
+        defer { h.destroy() }
+        let starts = h.sandbox.startCount
+        let harness = h
+        async let first = Task.detached { try harness.run("install") }.value
+        async let second = Task.detached { try harness.run("install") }.value
+        let results = try await [first, second].map { $0.report?.result }
+        #expect(results.sorted { ($0 ?? "") < ($1 ?? "") } == ["installed", "unchanged"], "\(results)")
+        #expect(h.sandbox.startCount - starts == 1)
+        #expect(try await h.loadedRuntimes()[InstallerHarness.handler] != nil)
+    }
+}
