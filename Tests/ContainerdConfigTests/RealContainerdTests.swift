@@ -37,6 +37,23 @@ struct RealContainerdTests {
         },
     ]
 
+    /// Host specifics of the fixtures' real nodes, replaced textually (never inside our block):
+    /// the debug socket goes into the sandbox; the base OCI spec the EKS NVIDIA config names is
+    /// created there (from `ctr oci spec`); MicroK8s' `${…}` placeholders are rendered the way
+    /// MicroK8s renders them at start (overlayfs, runc, its snap dirs).
+    static func localise(_ config: String, in sandbox: PrivateContainerd) throws -> String {
+        var text = config.replacingOccurrences(of: "/var/run/docker/containerd/containerd-debug.sock", with: sandbox.base + "/debug.sock")
+        if text.contains("/etc/containerd/base-runtime-spec.json") {
+            let spec = try PrivateContainerd.run("/usr/bin/ctr", ["oci", "spec"])
+            try Data(spec.stdout.utf8).write(to: URL(fileURLWithPath: sandbox.base + "/base-runtime-spec.json"))
+            text = text.replacingOccurrences(of: "/etc/containerd/base-runtime-spec.json", with: sandbox.base + "/base-runtime-spec.json")
+        }
+        return text.replacingOccurrences(of: "${SNAPSHOTTER}", with: "overlayfs")
+            .replacingOccurrences(of: "${RUNTIME}", with: "runc")
+            .replacingOccurrences(of: "${SNAP_DATA}", with: sandbox.base + "/snap-data")
+            .replacingOccurrences(of: "${SNAP}", with: sandbox.base + "/snap")
+    }
+
     @Test(arguments: cases)
     func containerdLoadsThePatchedConfig(_ c: Case) throws {
         var snapshot = try c.snapshot()
@@ -49,8 +66,7 @@ struct RealContainerdTests {
         defer { sandbox.destroy() }
         // Keep the fixture's debug socket inside the sandbox (it is the only host path containerd
         // would create outside --root/--state/--address); everything else is the patched file as is.
-        let text = String(decoding: patched, as: UTF8.self)
-            .replacingOccurrences(of: "/var/run/docker/containerd/containerd-debug.sock", with: sandbox.base + "/debug.sock")
+        let text = try Self.localise(String(decoding: patched, as: UTF8.self), in: sandbox)
         try Data(text.utf8).write(to: URL(fileURLWithPath: sandbox.configPath))
 
         try sandbox.start()
@@ -60,8 +76,7 @@ struct RealContainerdTests {
             let original = try PrivateContainerd()
             defer { original.destroy() }
             let unpatched = snapshot.contents(of: snapshot.layout.mainConfigPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            try Data(unpatched.replacingOccurrences(of: "/var/run/docker/containerd/containerd-debug.sock", with: original.base + "/debug.sock").utf8)
-                .write(to: URL(fileURLWithPath: original.configPath))
+            try Data(try Self.localise(unpatched, in: original).utf8).write(to: URL(fileURLWithPath: original.configPath))
             try original.start()
             let originalFailure = try original.criFailure()
             #expect(originalFailure == failure, "\(c.label): our patch broke CRI: \(failure)\n(unpatched: \(originalFailure ?? "ok"))")
@@ -121,7 +136,7 @@ final class PrivateContainerd {
 
     func start() throws {
         // A loopback default route lets CRI's streaming server pick an address, as on a real node.
-        let setup = "ip link set lo up; ip route add default dev lo 2>/dev/null; exec /usr/bin/containerd \"$@\""
+        let setup = "ip link set lo up; ip link add kw0 type veth peer name kw1 && ip addr add 192.0.2.1/24 dev kw0 && ip link set kw0 up && ip link set kw1 up && ip route add default via 192.0.2.254 dev kw0; exec /usr/bin/containerd \"$@\""
         pid = try Self.spawn("/usr/bin/unshare", ["--net", "/bin/sh", "-c", setup, "sh", "-c", configPath,
                                                    "--root", base + "/root", "--state", base + "/s",
                                                    "--address", socket], output: logPath)
@@ -166,9 +181,15 @@ final class PrivateContainerd {
         if pid > 0 {
             kill(pid, SIGTERM)
             var status: Int32 = 0
-            for _ in 0..<100 where waitpid(pid, &status, WNOHANG) != pid { usleep(100_000) }
-            kill(pid, SIGKILL)
-            waitpid(pid, &status, 0)
+            var reaped = false
+            for _ in 0..<100 {
+                if waitpid(pid, &status, WNOHANG) == pid { reaped = true; break }
+                usleep(100_000)
+            }
+            if !reaped {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+            }
         }
         if let mounts = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) {
             for point in mounts.split(separator: "\n").compactMap({ $0.split(separator: " ").dropFirst(4).first.map(String.init) })
