@@ -20,21 +20,24 @@ enum ConfigSchema {
     /// containerd decides by `version`, so this follows `version` and not the ids a file happens
     /// to use: a version-less file is read as schema 1 (`plugins.cri`) even if it also contains
     /// `io.containerd.grpc.v1.cri` tables (containerd 1.x ignores those in a v1 file).
-    /// One deliberate exception, for `version = 2` files that use the v3 ids (AKS on
-    /// containerd 2.x): only containerd 2.x reads those, and it migrates a version-2
-    /// `io.containerd.grpc.v1.cri` section by *replacing* `io.containerd.cri.v1.runtime` with it.
-    /// So when such a file has `io.containerd.cri.v1.runtime` and no `io.containerd.grpc.v1.cri`
-    /// at all, we write under the v3 id (read verbatim by containerd 2.x) rather than add a
-    /// grpc.v1.cri section that would wipe the user's runtime settings.
-    static func criPluginID(schema: Int, doc: TOMLDocument?) -> String {
+    ///
+    /// `version = 2` files that also use the v3 id `io.containerd.cri.v1.runtime` (AKS on
+    /// containerd 2.x) are only fully read by containerd 2.x, which migrates a version-2
+    /// `io.containerd.grpc.v1.cri` section *into* `io.containerd.cri.v1.runtime` key by key with
+    /// the keys already there winning (containerd's `configMigration`): an existing
+    /// `…cri.v1.runtime.containerd.runtimes` table makes every runtime under grpc.v1.cri vanish.
+    /// So for such files we write under the v3 id — unless the host is known to run containerd 1.x,
+    /// which reads only grpc.v1.cri — and otherwise under grpc.v1.cri, which both 1.x and 2.x read.
+    static func criPluginID(schema: Int, doc: TOMLDocument?, version: ContainerdVersion? = nil) -> String {
         switch schema {
         case 1: return v1PluginID
         case 3: return v3PluginID
         default:
-            if let doc, doc.node(at: ["plugins", v2PluginID]) == nil, doc.node(at: ["plugins", v3PluginID]) != nil {
-                return v3PluginID
-            }
-            return v2PluginID
+            guard let doc, doc.node(at: ["plugins", v3PluginID]) != nil else { return v2PluginID }
+            if let version { return version.major >= 2 ? v3PluginID : v2PluginID }
+            let hasV2 = doc.node(at: ["plugins", v2PluginID]) != nil
+            let v3HasRuntimes = doc.node(at: ["plugins", v3PluginID, "containerd", "runtimes"]) != nil
+            return !hasV2 || v3HasRuntimes ? v3PluginID : v2PluginID
         }
     }
 

@@ -101,11 +101,16 @@ struct Planner {
         let doc = try parse(main.base, path: mainPath)
         let schema = try ConfigSchema.detect(doc, file: mainPath)
         let useDropIn = schema == 3 && layout.distro == .default && layout.dropInPath != nil
-        let pluginID = ConfigSchema.criPluginID(schema: schema, doc: doc)
+        let pluginID = ConfigSchema.criPluginID(schema: schema, doc: doc, version: snapshot.containerdVersion)
         let runtimesPath = ConfigSchema.runtimesPath(pluginID: pluginID)
         if !useDropIn, let obstacle = doc.obstacle(on: runtimesPath) {
             throw ConfigError(.unsupportedLayout, file: mainPath, line: obstacle.line,
                               reason: "\(obstacle.reason); rewrite it as [\(TOMLKey.render(runtimesPath))] sub-tables so runtimes can be added")
+        }
+        if schema == 2 {
+            // A file holding both CRI ids: the same handler under the other id is a conflict too.
+            let other = pluginID == ConfigSchema.v2PluginID ? ConfigSchema.v3PluginID : ConfigSchema.v2PluginID
+            try checkConflicts(definitions, doc: doc, runtimesPath: ConfigSchema.runtimesPath(pluginID: other), path: mainPath)
         }
         let takeOver = main.tookOver.union(options.takeOver ? Set(definitions.map(\.handler)) : [])
         var (base, tookOver) = try resolveConflicts(definitions, doc: doc, runtimesPath: runtimesPath,
@@ -189,7 +194,7 @@ struct Planner {
             schema = try ConfigSchema.detect(parsed, file: mainPath)
             doc = parsed
         }
-        let pluginID = ConfigSchema.criPluginID(schema: schema, doc: doc)
+        let pluginID = ConfigSchema.criPluginID(schema: schema, doc: doc, version: snapshot.containerdVersion)
         let runtimesPath = ConfigSchema.runtimesPath(pluginID: pluginID)
         if let doc { try checkConflicts(definitions, doc: doc, runtimesPath: runtimesPath, path: mainPath) }
         let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: schema,
@@ -270,7 +275,7 @@ struct Planner {
                 }
             }
         }
-        let pluginID = ConfigSchema.criPluginID(schema: blockSchema, doc: renderedDoc)
+        let pluginID = ConfigSchema.criPluginID(schema: blockSchema, doc: renderedDoc, version: snapshot.containerdVersion)
         let runtimesPath = ConfigSchema.runtimesPath(pluginID: pluginID)
         if let renderedDoc { try checkConflicts(definitions, doc: renderedDoc, runtimesPath: runtimesPath, path: renderedPath) }
         let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: blockSchema,

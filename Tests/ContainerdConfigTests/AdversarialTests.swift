@@ -391,3 +391,37 @@ import Testing
         try RoundTrip.check(snapshot, label: "1 MiB")
     }
 }
+
+/// `version = 2` files mixing the v2 and v3 CRI ids: write where the containerd that reads them looks.
+@Suite struct MixedSchemaTests {
+    static let both = """
+        version = 2
+        [plugins."io.containerd.grpc.v1.cri".cni]
+          bin_dir = "/opt/cni/bin"
+        [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
+          runtime_type = "io.containerd.runc.v2"
+
+        """
+
+    @Test func v3RuntimesTableWinsOnContainerd2() throws {
+        let plan = try ConfigEngine.planInstall(Support.snapshot(.default, main: Array(Self.both.utf8)), definitions: [Support.spin])
+        #expect(plan.criPluginID == ConfigSchema.v3PluginID)
+        let on1x = try ConfigEngine.planInstall(Support.snapshot(.default, main: Array(Self.both.utf8), version: "1.7.22"), definitions: [Support.spin])
+        #expect(on1x.criPluginID == ConfigSchema.v2PluginID)
+        let on2x = try ConfigEngine.planInstall(Support.snapshot(.default, main: Array(Self.both.utf8), version: "2.0.4"), definitions: [Support.spin])
+        #expect(on2x.criPluginID == ConfigSchema.v3PluginID)
+    }
+
+    @Test func plainVersion2StaysOnTheV2Id() throws {
+        let text = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n"
+        let plan = try ConfigEngine.planInstall(Support.snapshot(.default, main: Array(text.utf8), version: "2.1.0"), definitions: [Support.spin])
+        #expect(plan.criPluginID == ConfigSchema.v2PluginID)
+    }
+
+    @Test func sameHandlerUnderTheOtherIdIsAConflict() {
+        let text = Self.both + "[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.spin]\n  runtime_type = \"io.containerd.spin.v2\"\n"
+        #expect(throws: ConfigError.self) {
+            _ = try ConfigEngine.planInstall(Support.snapshot(.default, main: Array(text.utf8)), definitions: [Support.spin])
+        }
+    }
+}
