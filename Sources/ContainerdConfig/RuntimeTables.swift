@@ -47,8 +47,8 @@ enum RuntimeTables {
 
     /// Whether our block must also carry containerd's default `runc` runtime.
     ///
-    /// containerd 1.x decodes the CRI config with go-toml v1, which *replaces* the default
-    /// `runtimes` map (holding `runc`) as soon as the file has any runtimes table. A config without
+    /// containerd 1.x (seen with Debian's 1.6.20) loses its built-in `runc` runtime as soon as the
+    /// file has a runtimes table of its own (the decoded map replaces the default one). A config without
     /// a runtimes table of its own relies on that default, so adding only our runtimes would make
     /// CRI fail with "no corresponding runtime configured … default_runtime_name = runc" (found by
     /// the real-containerd test on Debian's config). Then we add a plain `runc` too. We do the same

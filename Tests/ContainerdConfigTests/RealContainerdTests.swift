@@ -13,6 +13,8 @@ import Testing
 struct RealContainerdTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var label: String
+        /// The file already holds our block (as rendered by k3s): planning must change nothing.
+        var prePatched = false
         var snapshot: @Sendable () throws -> HostConfigSnapshot
         var testDescription: String { label }
     }
@@ -23,7 +25,7 @@ struct RealContainerdTests {
     /// (`version = 2` with v3 plugin ids: only containerd 2.x reads those ids).
     static let cases: [Case] = FixtureTests.cases.compactMap { c -> Case? in
         guard case .inPlace = c.expected, c.fixture != "aks-ubuntu2404-containerd2-teleport/config.toml" else { return nil }
-        return Case(label: c.fixture) { try FixtureTests.snapshot(for: c) }
+        return Case(label: c.fixture, snapshot: { try FixtureTests.snapshot(for: c) })
     } + [
         // RKE2 renders this template as-is (no Go actions, no base): it is the config containerd reads.
         Case(label: "rke2-taroko-runsc/config.toml.tmpl (as rendered)") {
@@ -31,6 +33,20 @@ struct RealContainerdTests {
         },
         Case(label: "no config file: created from `containerd config default`") {
             Support.snapshot(.default, main: nil, defaults: try Support.defaults16)
+        },
+        // k3s/RKE2 without a user template: we create `{{ template "base" . }}` + our block. Emulate
+        // k3s rendering it with a base equal to the rendered config (config.toml from 1.6 defaults).
+        Case(label: "k3s: created base template, rendered", prePatched: true) {
+            let rendered = try Support.defaults16
+            let layout = DistroLayout.standard(.k3s)
+            let k3s = Support.snapshot(.k3s, main: rendered)
+            let plan = try ConfigEngine.planInstall(k3s, definitions: Support.standardDefinitions)
+            let template = try #require(plan.files.first { $0.path == layout.templatePath }?.newContents)
+            let renderedWithBlock = String(decoding: template, as: UTF8.self)
+                .replacingOccurrences(of: "{{ template \"base\" . }}\n", with: String(decoding: rendered, as: UTF8.self))
+            // What containerd reads after k3s restarts; planning on it again must change nothing.
+            #expect(!(try ConfigEngine.planInstall(Support.applying(plan, to: k3s), definitions: Support.standardDefinitions)).changed)
+            return Support.snapshot(.default, main: Array(renderedWithBlock.utf8))
         },
         Case(label: "runc with SystemdCgroup = true is inherited") {
             Support.snapshot(.default, main: Array("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\n  runtime_type = \"io.containerd.runc.v2\"\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n".utf8))
@@ -59,6 +75,7 @@ struct RealContainerdTests {
         var snapshot = try c.snapshot()
         snapshot.containerdVersion = ContainerdVersion(parsing: Self.containerdVersion)
         let plan = try ConfigEngine.planInstall(snapshot, definitions: Support.standardDefinitions)
+        #expect(plan.changed != c.prePatched)
         let installed = Support.applying(plan, to: snapshot)
         let patched = try #require(installed.contents(of: snapshot.layout.mainConfigPath))
 
