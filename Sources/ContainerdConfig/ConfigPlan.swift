@@ -26,7 +26,7 @@ public struct ConfigPlan: Sendable, Hashable {
     /// Write order matters: drop-ins come before the main file that imports them (install) and
     /// the imports entry is removed before the drop-in is deleted (uninstall).
     public var files: [PlannedFile]
-    /// Config schema containerd reads (1, 2 or 3).
+    /// Config schema containerd reads (1, 2 or 3); 0 in an uninstall plan when no config was readable.
     public var schema: Int
     /// The file containerd loads (or the distro renders from) — for the report's `configPath`.
     public var effectiveConfigPath: String

@@ -3,7 +3,10 @@ public struct HostConfigSnapshot: Sendable, Hashable {
     /// Which distro layout applies.
     public var layout: DistroLayout
     /// Bytes of each path in ``DistroLayout/pathsToRead`` (and any other relevant file), by host path.
-    /// A missing key or a nil value means the file does not exist.
+    /// A missing key or a nil value means the file does not exist. For schema 3 also include the
+    /// files the main config's `imports` globs match (e.g. every `/etc/containerd/conf.d/*.toml`):
+    /// a runtime of ours defined in one of them is reported as a conflict.
+    /// For uninstall, include the same paths: every file holding a kwasm-operator block is reverted.
     public var files: [String: [UInt8]?]
     /// Output of `containerd config default` on this host, used when the main config is missing
     /// (a config holding only our runtimes would drop containerd's CRI defaults).

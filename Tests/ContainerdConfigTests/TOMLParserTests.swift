@@ -82,6 +82,27 @@ import TOMLKit
         }
     }
 
+    /// Corner cases where parsers differ; we must agree with toml++ whatever its verdict.
+    @Test(arguments: [
+        "[a.b.c]\n[a]\nb.d = 1\n",
+        "[a]\nb.c = 1\n[a.b.d]\ne = 1\n",
+        "a = [{ b = 1 }, { b = 2 }]\n[[c]]\n",
+        "\u{FEFF}a = 1\n",
+        "a = 1 # comment\u{7F}\n",
+        "a = 2000-02-29\nb = 1900-02-29\n",
+        "a = 1e1_0\n",
+        "a = 0.0_1\n",
+        "a = -0x1\n",
+        "\"\" = 1\n",
+        "a = '''''''\n",
+        "a = \"\"\"\"\"\"\"\n",
+        "[a.b.c]\n[a]\nb.d = 1\n[a.b]\n",
+    ])
+    func agreesWithTOMLKitOnCornerCases(_ text: String) {
+        let ours = (try? TOMLParser.parse(Array(text.utf8))) != nil
+        #expect(ours == Support.tomlKitAccepts(Array(text.utf8)), "disagreement on \(text.debugDescription): we say \(ours)")
+    }
+
     @Test func invalidUTF8AndBinaryGarbageAreRejected() {
         let garbage: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0xFF, 0xFE, 0x00, 0x0A]
         #expect(throws: ContainerdConfig.TOMLParseError.self) { _ = try TOMLParser.parse(garbage) }

@@ -228,6 +228,9 @@ struct TOMLParser {
         var table = currentTable
         for (n, part) in key.dropLast().enumerated() {
             if let next = doc.nodes[table].children[part] {
+                // Like toml++: dotted keys may extend tables created by dotted keys, or implicitly
+                // as parents of a header (which they then define), never explicitly defined ones.
+                if doc.nodes[next].kind == .table(.implicit) { doc.nodes[next].kind = .table(.dotted) }
                 guard doc.nodes[next].kind == .table(.dotted) else {
                     throw fail("cannot add \(TOMLKey.render(key)): \(TOMLKey.render(currentPath + key[...n])) is already defined at line \(doc.nodes[next].line)", at: start)
                 }
