@@ -407,7 +407,7 @@ struct Planner {
         var seen = Set<String>()
         // Main config and templates first (drop their imports entry), drop-ins last.
         let order = [layout.mainConfigPath, layout.templatePath, layout.templateV3Path].compactMap { $0 }
-            + Array(backup.keys).sorted() + [layout.dropInPath].compactMap { $0 }
+            + Array(backup.keys).sorted() + Array(snapshot.files.keys).sorted()
         for path in order where seen.insert(path).inserted {
             // k3s/RKE2 render config.toml from the template; it is theirs to regenerate.
             if (layout.distro == .k3s || layout.distro == .rke2) && path == layout.mainConfigPath { continue }
