@@ -132,6 +132,10 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
     }
 
     /// Runs the triggers and reconciles until graceful shutdown or cancellation.
+    ///
+    /// Returns only then, even if its ``LeaderElector`` stops first (in a ServiceGroup that lists
+    /// the elector after the controller, it releases the lease before the shutdown reaches the
+    /// controller): a service that returns on its own counts as finished unexpectedly.
     public func run() async throws {
         await withDiscardingTaskGroup { group in
             for trigger in triggers {
@@ -187,6 +191,12 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
                     await followLeadership(elector, term: term)
                     group.cancelAll()
                 }
+                // The elector stopped first: it released the lease in a graceful shutdown that has
+                // not reached us yet (a ServiceGroup shuts its services down one by one, in reverse),
+                // or it failed. Returning now would make the ServiceGroup count this controller as
+                // "finished unexpectedly" and cancel everything; stay, not leading, until our own
+                // graceful shutdown or cancellation.
+                try? await gracefulShutdown()
             }
             // Graceful shutdown: the current term stops taking work and finishes what runs.
             queueBox.value?.shutDown()

@@ -281,3 +281,37 @@ import Testing
         }
     }
 }
+
+extension ControllerIntegrationTests {
+    /// A service that takes a moment to stop, like an event recorder flushing on shutdown.
+    struct SlowToStop: Service {
+        func run() async throws {
+            try? await gracefulShutdown()
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// The operator's layout: the elector is listed after the controller, with other services
+    /// between them, so the ServiceGroup stops the elector (which releases the lease) well before
+    /// its graceful shutdown reaches the controller. The controller must keep running until then:
+    /// returning early counts as "finished unexpectedly" and fails the whole shutdown.
+    @Test func aControllerOutlivesItsElectorUntilItsOwnGracefulShutdown() async throws {
+        try await FakeCluster.run { cluster in
+            try cluster.createNode("a")
+            let elector = LeaderElector(client: cluster.client, configuration: LeaderElectionConfiguration(
+                leaseName: "kwasm-operator", namespace: "default", identity: "me",
+                leaseDuration: .seconds(60), renewDeadline: .seconds(40), retryPeriod: .milliseconds(50)))
+            let context = Context()
+            let (controller, _) = nodeController(cluster, context: context, elector: elector)
+            let group = ServiceGroup(
+                services: [controller, SlowToStop(), elector], gracefulShutdownSignals: [], cancellationSignals: [],
+                logger: Logger(label: "test"))
+            let run = Task { try await group.run() }
+            try await eventually("leading and reconciling") { elector.isLeader && count(context, "a") >= 1 }
+            await group.triggerGracefulShutdown()
+            try await run.value
+            let lease = try await cluster.client.get(Lease.self, name: "kwasm-operator", namespace: "default")
+            #expect((lease.spec?.holderIdentity ?? "").isEmpty, "the lease was released")
+        }
+    }
+}
