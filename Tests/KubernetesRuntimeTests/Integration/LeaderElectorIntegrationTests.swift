@@ -17,6 +17,8 @@ import Testing
     }
 
     /// Runs an elector and records its leadership changes as "identity:true/false".
+    /// The log is written by its own task, after `isLeader` changes: wait for the log entry
+    /// itself before asserting on the log.
     func start(_ elector: LeaderElector, log: Recorder<String>) -> Task<Void, any Error> {
         let changes = elector.leadershipChanges()
         let identity = elector.configuration.identity
@@ -40,7 +42,7 @@ import Testing
             a.requestShutdown()
             try await runA.value
             #expect(!a.isLeader)
-            try await eventually("b takes over") { b.isLeader }
+            try await eventually("b takes over") { b.isLeader && log.all.contains("b:true") }
             let held = try await lease(cluster)
             #expect(held?.spec?.holderIdentity == "b")
             #expect(held?.spec?.leaseTransitions == 1, "created by a (0), taken over by b (1)")
@@ -68,7 +70,7 @@ import Testing
             try await eventually("b follows") { try await lease(cluster)?.spec?.holderIdentity == "a" }
 
             partitioned.withLock { $0 = true }
-            try await eventually("b takes over") { b.isLeader }
+            try await eventually("b takes over") { b.isLeader && log.all.contains("b:true") }
             #expect(!a.isLeader)
             #expect(log.all == ["a:true", "a:false", "b:true"], "a stopped leading before b started")
             let held = try await lease(cluster)
@@ -86,7 +88,7 @@ import Testing
             try await eventually("a leads") { a.isLeader }
             // The API server stops answering lease writes (the client's own timeout is 10 s).
             cluster.api.failNextRequests(10_000, with: .hang, verb: "update", resource: "leases")
-            try await eventually("a gives up leadership", timeout: .seconds(8)) { !a.isLeader }
+            try await eventually("a gives up leadership", timeout: .seconds(8)) { !a.isLeader && log.all.contains("a:false") }
             #expect(log.all == ["a:true", "a:false"])
             cluster.api.clearFaults()
             try await eventually("a leads again once the server answers") { a.isLeader }
