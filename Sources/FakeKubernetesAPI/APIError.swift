@@ -99,7 +99,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func unsupportedMediaType(_ contentType: String) -> APIError {
-        APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/apply-patch+yaml (got \(contentType))")
+        APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got \(contentType))")
     }
 
     static let unauthorized = APIError(code: 401, reason: "Unauthorized", message: "Unauthorized")

@@ -134,6 +134,11 @@ extension FakeAPIServer {
                 return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
                     try store.mergePatchLocked(resource, namespace: namespace, name: name, patch: patch, scope: scope)
                 })
+            case "application/json-patch+json":
+                let patch = try parseBody(request)
+                return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
+                    try store.jsonPatchLocked(resource, namespace: namespace, name: name, patch: patch, scope: scope)
+                })
             case "application/apply-patch+yaml", "application/apply-patch+json":
                 guard let manager = params["fieldManager"], !manager.isEmpty else {
                     throw APIError(

@@ -16,6 +16,7 @@ final class HTTPServer: @unchecked Sendable {
     private var bookmarkTask: Task<Void, Never>?
     private var connections: [ObjectIdentifier: any Channel] = [:]
     private var url = ""
+    private var shuttingDown = false
 
     var baseURL: String { lock.withLock { url } }
 
@@ -67,8 +68,11 @@ final class HTTPServer: @unchecked Sendable {
     }
 
     func shutdown() async {
+        // Connections registering after this point close themselves (see `serve`), so none is
+        // left open to keep the accept loop waiting.
         let (server, open, accept, bookmarks) = lock.withLock {
-            (serverChannel, Array(connections.values), acceptTask, bookmarkTask)
+            shuttingDown = true
+            return (serverChannel, Array(connections.values), acceptTask, bookmarkTask)
         }
         bookmarks?.cancel()
         try? await server?.channel.close()
@@ -78,6 +82,7 @@ final class HTTPServer: @unchecked Sendable {
             serverChannel = nil
             acceptTask = nil
             bookmarkTask = nil
+            shuttingDown = false
         }
     }
 
@@ -97,7 +102,15 @@ final class HTTPServer: @unchecked Sendable {
     private func serve(_ connection: Connection, api: FakeAPIServer) async {
         let channel = connection.channel
         let id = ObjectIdentifier(channel)
-        lock.withLock { connections[id] = channel }
+        let accepted = lock.withLock {
+            if shuttingDown { return false }
+            connections[id] = channel
+            return true
+        }
+        if !accepted {
+            try? await channel.close()
+            return
+        }
         defer { _ = lock.withLock { connections.removeValue(forKey: id) } }
         do {
             try await connection.executeThenClose { inbound, outbound in

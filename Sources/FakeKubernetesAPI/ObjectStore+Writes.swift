@@ -252,6 +252,23 @@ extension ObjectStore {
         return try writeLocked(resource, key: key, old: old, proposed: proposed, scope: scope)
     }
 
+    /// JSON patch (RFC 6902); a failing operation (e.g. `test`) answers 422 and changes nothing.
+    func jsonPatchLocked(
+        _ resource: ResourceDescriptor, namespace: String?, name: String, patch: JSONValue, scope: WriteScope
+    ) throws(APIError) -> JSONValue {
+        let (key, old) = try existing(resource, namespace: namespace, name: name)
+        let patched: JSONValue
+        do {
+            patched = try JSONPatch.apply(patch, to: old.object)
+        } catch {
+            throw APIError(code: 422, reason: "Invalid", message: error.message, name: name, group: resource.group, kind: resource.kind)
+        }
+        var proposed = Self.scoped(patched, old: old.object, scope: scope, resource: resource)
+        if proposed["metadata"] == nil { proposed["metadata"] = [:] }
+        proposed["metadata"]!["resourceVersion"] = old.object["metadata"]?["resourceVersion"]
+        return try writeLocked(resource, key: key, old: old, proposed: proposed, scope: scope)
+    }
+
     // MARK: Server-side apply
 
     func applyLocked(
