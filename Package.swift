@@ -94,6 +94,14 @@ var targets: [Target] = [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
+    // The local end-to-end demo's containerd sandbox (scripts/demo.sh).
+    .executableTarget(
+        name: "kwasm-sandbox",
+        dependencies: [
+            "ContainerdSandbox",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]
+    ),
     .executableTarget(
         name: "kwasm-operator-bench",
         dependencies: [
