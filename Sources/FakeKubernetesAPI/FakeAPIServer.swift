@@ -27,7 +27,7 @@ import Foundation
 ///
 /// Simplified: server-side apply tracks each manager's applied leaf fields (arrays are atomic,
 /// no list-map merge keys, no `managedFields` in responses; conflicts only between appliers,
-/// updates by PUT/merge patch own nothing); strategic merge patch and JSON patch answer 415; apply
+/// updates by PUT/merge patch own nothing); strategic merge patch answers 415 (merge and JSON patch work); apply
 /// bodies must be JSON (valid YAML); deletion is immediate (no grace periods, no pod
 /// termination); the garbage collector runs synchronously inside the deleting request; namespaces
 /// are not deleted with their contents; `dryRun` answers 400; DELETE answers the object (never a
