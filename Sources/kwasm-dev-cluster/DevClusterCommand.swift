@@ -34,6 +34,8 @@ struct DevClusterCommand: AsyncParsableCommand {
     var hostRoot: String?
     @Option(help: "execute mode: extra environment for the installer, KEY=VALUE (repeatable).")
     var installerEnv: [String] = []
+    @Option(help: "node-0's node.status.nodeInfo.machineID (execute mode: the sandbox's /etc/machine-id).")
+    var machineId: String?
     @Option(help: "Log level.")
     var logLevel = "notice"
 
@@ -69,6 +71,7 @@ struct DevClusterCommand: AsyncParsableCommand {
         for index in 0..<nodes {
             try cluster.addNode(SimulatedNode(
                 name: "node-\(index)", annotations: annotate ? ["kwasm.sh/kwasm-node": "true"] : [:],
+                machineID: index == 0 ? machineId : nil,
                 runtimeHandlers: publishRuntimeHandlers ? [] : nil))
         }
         cluster.start()

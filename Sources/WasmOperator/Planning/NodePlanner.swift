@@ -54,6 +54,15 @@ public struct NodePlanner {
             observeRunning(running, node: node)
             return
         }
+        // The Job cache can show a Job finished before the Pod cache shows its termination
+        // message: wait for the report rather than record a finished Job without one.
+        if input.jobs.contains(where: { job in
+            job.report == nil && job.reportProblem == nil
+                && now.timeIntervalSince((job.finishedAt ?? now).wholeSeconds) < Self.reportGrace
+        }) {
+            plan.requeue(after: .milliseconds(300))
+            return
+        }
         let finished = input.jobs.sorted { ($0.finishedAt ?? .distantPast) < ($1.finishedAt ?? .distantPast) }
         for job in finished {
             record(job, selection: selection, node: node)
@@ -520,6 +529,8 @@ public struct NodePlanner {
 
     /// How long a status may claim a running Job that the Job cache does not show yet.
     static let lostJobGrace: Double = 60
+    /// How long a finished Job may lack its Pod's report before it is recorded without one.
+    static let reportGrace: Double = 30
 
     func backoff(after attempts: Int) -> Duration {
         RetryBackoff(base: configuration.retryBaseDelay, cap: configuration.retryMaxDelay)

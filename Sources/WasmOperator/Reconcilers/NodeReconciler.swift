@@ -5,7 +5,7 @@ import Logging
 
 /// Reconciles one Node: gathers what the caches say, asks ``NodePlanner`` what to change and
 /// carries the plan out. Writes are ordered so a crash at any point resumes cleanly: status
-/// object, then Job, then status, then labels, then deletions, then events.
+/// object, readiness label, Job, status, deletions, events.
 public enum NodeReconciler {
     public static let controllerName = "node"
 
@@ -66,7 +66,9 @@ public enum NodeReconciler {
                 if !holdsSlot { context.slots.withLock { $0.release(name) } }
             }
         } else {
-            context.slots.withLock { $0.forget(name) }
+            // No Job to start: any grant this node held is either visible as a running Job now
+            // (counted from the caches) or no longer needed.
+            context.slots.withLock { $0.forget(name); $0.release(name) }
         }
 
         if plan.hasWrites {
@@ -106,6 +108,14 @@ struct PlanExecutor {
                 return .requeue(after: .milliseconds(200))
             }
         }
+        // The readiness label goes first: removed before an installer restarts containerd,
+        // set before the status says Ready.
+        if let label = plan.label {
+            let value: JSONValue = label == .set ? .string("true") : .null
+            let patch: JSONValue = .object(["metadata": .object(["labels": .object([WellKnown.provisionedLabel: value])])])
+            let updated: Node = try await client.mergePatch(Node.self, name: name, patch: patch)
+            context.recentNodes.wrote(updated)
+        }
         if let start = plan.startJob {
             let job = context.jobBuilder.job(operation: start.operation, node: node, attempt: start.attempt)
             do {
@@ -136,12 +146,6 @@ struct PlanExecutor {
             let patch: JSONValue = .object(["metadata": .object(["annotations": .object(annotations.mapValues { .string($0) })])])
             let updated: WasmNodeStatus = try await client.mergePatch(WasmNodeStatus.self, name: name, patch: patch)
             context.recentStatuses.wrote(updated)
-        }
-        if let label = plan.label {
-            let value: JSONValue = label == .set ? .string("true") : .null
-            let patch: JSONValue = .object(["metadata": .object(["labels": .object([WellKnown.provisionedLabel: value])])])
-            let updated: Node = try await client.mergePatch(Node.self, name: name, patch: patch)
-            context.recentNodes.wrote(updated)
         }
         var freedSlots = 0
         for jobName in plan.deleteJobs {

@@ -66,26 +66,37 @@ public final class OperatorContext: Sendable {
     /// Our installer Jobs for `node`, including ones just created that the cache lacks.
     func jobs(for node: String) -> [Job] {
         let isForNode: (Job) -> Bool = { $0.metadata.annotations?[WellKnown.nodeNameAnnotation] == node }
-        var byName: [String: Job] = [:]
-        for job in jobs.list(matching: isForNode) { byName[job.metadata.name ?? ""] = job }
-        for job in recentJobs.pending(where: isForNode) where byName[job.metadata.name ?? ""] == nil {
-            byName[job.metadata.name ?? ""] = job
+        var result: [Job] = []
+        var seen = Set<String>()
+        for cached in jobs.list(matching: isForNode) {
+            let name = cached.metadata.name ?? ""
+            seen.insert(name)
+            if let job = recentJobs.resolve(name: name, cached: cached) { result.append(job) }
         }
-        return byName.compactMap { name, job in recentJobs.resolve(name: name, cached: job) }
+        result += recentJobs.pending { isForNode($0) && !seen.contains($0.metadata.name ?? "") }
+        return result
     }
 
     func pods(for node: String) -> [Pod] {
         pods.list { $0.metadata.annotations?[WellKnown.nodeNameAnnotation] == node }
     }
 
-    /// Nodes whose install or uninstall Job runs now (they hold rollout slots).
+    /// Nodes whose install or uninstall Job runs now (they hold rollout slots), including Jobs
+    /// we just created that the cache does not show yet.
     func nodesWithRunningRolloutJobs() -> Set<String> {
         var nodes = Set<String>()
-        for job in jobs.list() {
+        var seen = Set<String>()
+        func count(_ job: Job) {
             guard let observation = InstallerJobObservation(job: job, pods: []),
-                  observation.operation.needsRolloutSlot, !observation.isFinished else { continue }
+                  observation.operation.needsRolloutSlot, !observation.isFinished else { return }
             nodes.insert(observation.nodeName)
         }
+        for cached in jobs.list() {
+            let name = cached.metadata.name ?? ""
+            seen.insert(name)
+            if let job = recentJobs.resolve(name: name, cached: cached) { count(job) }
+        }
+        for job in recentJobs.pending(where: { !seen.contains($0.metadata.name ?? "") }) { count(job) }
         return nodes
     }
 

@@ -56,7 +56,11 @@ final class RecentWrites<Object: KubernetesResource>: Sendable {
 
     /// Our writes the cache does not show yet (e.g. a Job just created).
     func pending(where predicate: (Object) -> Bool) -> [Object] {
-        entries.withLock { entries in entries.values.compactMap { $0.object }.filter(predicate) }
+        entries.withLock { entries in
+            let now = Date()
+            entries = entries.filter { now.timeIntervalSince($0.value.at) <= horizon }
+            return entries.values.compactMap { $0.object }.filter(predicate)
+        }
     }
 
     static func version(_ object: Object) -> UInt64 {

@@ -81,7 +81,8 @@ struct RuntimeClassService: Service {
     let interval: Duration
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Graceful shutdown cancels the loop; that is a normal end, not a failure.
+        _ = try? await cancelWhenGracefulShutdown {
             await context.runtimeClasses.waitUntilSynced()
             var backoff = Duration.milliseconds(200)
             while !Task.isCancelled {

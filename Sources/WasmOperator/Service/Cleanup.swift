@@ -22,10 +22,11 @@ extension KwasmOperator {
         try await CleanupPause.renew(client: client, configuration: configuration)
         let outcome = OutcomeBox()
         let monitor = CleanupMonitor(operator: kwasm, timeout: timeout, outcome: outcome, logger: logger)
-        let group = ServiceGroup(
-            services: kwasm.coreServices() + [monitor],
-            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
-            logger: logger)
+        // When the monitor has its answer the whole group shuts down gracefully.
+        let services = kwasm.coreServices().map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            + [.init(service: monitor, successTerminationBehavior: .gracefullyShutdownGroup)]
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger))
         kwasm.group.withLock { $0 = group }
         logger.info("cleanup: uninstalling wasm runtimes from every node")
         try await group.run()
@@ -78,7 +79,6 @@ struct CleanupMonitor: Service {
                 }
             }
         }
-        await `operator`.shutdown()
     }
 
     func finish(_ result: CleanupOutcome) {

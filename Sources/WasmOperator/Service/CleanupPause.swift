@@ -62,7 +62,8 @@ final class CleanupPauseWatcher: Service, Sendable {
     var isPaused: Bool { paused.withLock { $0 } }
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { [self] in
+        // Graceful shutdown cancels the loop; that is a normal end, not a failure.
+        _ = try? await cancelWhenGracefulShutdown { [self] in
             while !Task.isCancelled {
                 let lease = try? await client.getIfExists(
                     Lease.self, name: CleanupPause.leaseName(configuration), namespace: configuration.leaderElectionNamespace)

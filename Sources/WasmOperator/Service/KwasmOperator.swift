@@ -145,7 +145,8 @@ struct MetricsRefresher: Service {
     let context: OperatorContext
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Graceful shutdown cancels the loop; that is a normal end, not a failure.
+        _ = try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 var counts: [String: Int] = [:]
                 for status in context.statuses.list() {

@@ -76,11 +76,18 @@ final class OperatorHarness: Sendable {
         return kwasm
     }
 
-    /// Graceful shutdown of one operator; waits until it stopped.
-    func stop(_ kwasm: KwasmOperator) async {
+    /// Graceful shutdown of one operator; waits until it stopped (records an issue and
+    /// cancels it if that takes longer than 15 s).
+    func stop(_ kwasm: KwasmOperator, sourceLocation: SourceLocation = #_sourceLocation) async {
         let task = operators.withLock { list in list.first { $0.0 === kwasm }?.1 }
         await kwasm.shutdown()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(15))
+            Issue.record("graceful shutdown took longer than 15 s", sourceLocation: sourceLocation)
+            task?.cancel()
+        }
         await task?.value
+        watchdog.cancel()
     }
 
     /// Hard stop (like SIGKILL: no graceful release).

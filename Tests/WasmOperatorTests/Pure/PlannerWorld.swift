@@ -92,6 +92,7 @@ struct PlannerWorld {
         precondition(jobs[name] != nil, "no Job \(name)")
         jobs[name]?.state = failed ? .failed(reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit") : .succeeded
         jobs[name]?.report = report
+        jobs[name]?.reportProblem = report == nil ? "installer exited with code 1 without a report" : nil
         jobs[name]?.finishedAt = now
     }
 
