@@ -6,6 +6,7 @@ import PackageDescription
 //   KubernetesRuntime  – watcher, store, work queue, controller, leader election, events
 //   FakeKubernetesAPI  – in-process fake API server with honest semantics (test support)
 //   ContainerdConfig   – pure containerd-config engine: bytes in, planned writes out
+//   HostProcess        – posix_spawn + waitpid (installer and sandbox run host programs through it)
 //   NodeInstaller      – host installer: assets, atomic writes, restart, CRI verification
 //   WasmOperator       – reconcilers, installer Jobs, WasmNodeStatus, RuntimeClasses
 //   kwasm-operator, kwasm-node-installer – thin executables
@@ -47,16 +48,22 @@ var targets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
         ]
     ),
+    // posix_spawn + waitpid with output to files: shared by the installer and the containerd sandbox.
+    .target(
+        name: "HostProcess",
+        dependencies: []
+    ),
     // Starts a real containerd in a sandbox (own root, state, socket, network namespace):
     // used by the engine and installer tests and by the local end-to-end demo.
     .target(
         name: "ContainerdSandbox",
-        dependencies: []
+        dependencies: ["HostProcess"]
     ),
     .target(
         name: "NodeInstaller",
         dependencies: [
             "ContainerdConfig",
+            "HostProcess",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import HostProcess
 
 /// The outcome of one finished command.
 public struct CommandResult: Sendable, CustomStringConvertible {
@@ -38,8 +39,13 @@ public enum CommandRunner {
             try Data(input.utf8).write(to: inURL)
             stdinPath = inURL.path
         }
-        let status = try Spawn.run([executable] + arguments, environment: environment, stdin: stdinPath,
-                                   stdout: outURL.path, stderr: errURL.path)
+        let status: Int32
+        do {
+            status = try Spawn.run([executable] + arguments, environment: environment, stdin: stdinPath,
+                                       stdout: outURL.path, stderr: errURL.path)
+        } catch let error as SpawnError {
+            throw SandboxError(error.message)
+        }
         let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
         return CommandResult(status: status, stdout: stdout, stderr: stderr)

@@ -1,6 +1,7 @@
 import Foundation
+import HostProcess
 
-//// Runs a program with a timeout, capturing stdout+stderr through a file: a daemon started by the program
+/// Runs a program with a timeout, capturing stdout+stderr through a file: a daemon started by the program
 /// (e.g. a restart script launching containerd) may inherit our pipe and keep it open forever.
 public enum ProcessRunner {
     public struct Result: Sendable {
@@ -15,8 +16,13 @@ public enum ProcessRunner {
             throw InstallerError(.ioError, "cannot create \(outputPath)")
         }
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let status = try Spawn.run([executable] + arguments, environment: environment, stdin: "/dev/null",
-                                   stdout: outputPath, stderr: outputPath, timeout: timeout)
+        let status: Int32
+        do {
+            status = try Spawn.run([executable] + arguments, environment: environment, stdin: "/dev/null",
+                                       stdout: outputPath, stderr: outputPath, timeout: timeout)
+        } catch let error as SpawnError {
+            throw InstallerError(.ioError, error.message)
+        }
         var text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         if status == 124 { text += "\n(timed out after \(Int(timeout)) s)" }
         return Result(status: status, output: text)

@@ -3,14 +3,33 @@ import Foundation
 import Glibc
 #endif
 
+/// Raised when a program cannot be started or waited for.
+public struct SpawnError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, naming the program or the failing call.
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
 /// `posix_spawn` + `waitpid`, with stdout/stderr sent to files and every other descriptor closed in the child.
+///
 /// Foundation's `Process` is not used on purpose: it notices a child's exit through a descriptor the child
 /// inherits, so a daemon started by the child (containerd launched by a start script) keeps the parent
 /// waiting forever.
-enum Spawn {
-    /// Runs `argv` (absolute executable first); returns the exit status (128+signal when killed).
-    static func run(_ argv: [String], environment: [String: String]?, stdin: String, stdout: String, stderr: String,
-                    timeout: Double? = nil) throws -> Int32 {
+public enum Spawn {
+    /// Runs a program to completion (or until `timeout`).
+    ///
+    /// - Parameters:
+    ///   - argv: the absolute executable path first, then its arguments.
+    ///   - environment: the child's environment; `nil` passes ours on.
+    ///   - stdin: file opened read-only as the child's standard input (e.g. `/dev/null`).
+    ///   - stdout: file created or truncated for the child's standard output.
+    ///   - stderr: file for standard error; the same path as `stdout` sends both into one file.
+    ///   - timeout: seconds after which the child is killed (`SIGKILL`); `nil` waits forever.
+    /// - Returns: the exit status, 128+signal when the child was killed by a signal, 124 on timeout.
+    /// - Throws: ``SpawnError`` when the program cannot be started or `waitpid` fails.
+    public static func run(_ argv: [String], environment: [String: String]?, stdin: String, stdout: String, stderr: String,
+                           timeout: Double? = nil) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -42,14 +61,14 @@ enum Spawn {
         }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, argv[0], &actions, &attributes, &cArgs, &cEnv)
-        guard rc == 0 else { throw InstallerError(.ioError, "cannot run \(argv[0]): \(String(cString: strerror(rc)))") }
+        guard rc == 0 else { throw SpawnError("cannot run \(argv[0]): \(String(cString: strerror(rc)))") }
 
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         var status: Int32 = 0
         while true {
             let r = waitpid(pid, &status, deadline == nil ? 0 : WNOHANG)
             if r == pid { break }
-            if r < 0 && errno != EINTR { throw InstallerError(.ioError, "waitpid failed: \(errno)") }
+            if r < 0 && errno != EINTR { throw SpawnError("waitpid failed: \(errno)") }
             if let deadline, Date() > deadline {
                 kill(pid, SIGKILL)
                 _ = waitpid(pid, &status, 0)
