@@ -10,9 +10,12 @@ import Foundation
 /// - `ctl/` — the sandbox's own control files: `start.sh`, `stop.sh`, `restart.sh` (usable as the installer's
 ///   `--restart-command`), `containerd.pid`.
 ///
-/// containerd is started detached (`setsid unshare --net`, loopback brought up) so an outside script can restart
-/// it, exactly like systemd would on a real host. Its `PATH` starts with `host/opt/kwasm/bin`, the installer's
-/// default install dir, so `runtime_type = "io.containerd.NAME.vN"` finds installed shims.
+/// containerd is started detached (`setsid unshare --net`) so an outside script can restart it, exactly like
+/// systemd would on a real host. Its network namespace has loopback up plus a veth with a default route
+/// (192.0.2.0/24, TEST-NET-1, reaching nothing), as a real node has: CRI's streaming server picks its address
+/// from the default route's interface when the config leaves `stream_server_address` empty, and fails without
+/// one. Its `PATH` starts with `host/opt/kwasm/bin`, the installer's default install dir, so
+/// `runtime_type = "io.containerd.NAME.vN"` finds installed shims.
 public final class ContainerdSandbox: @unchecked Sendable {
     /// The `/tmp/kw-XXXXXX` directory holding everything.
     public let baseDirectory: String
@@ -200,8 +203,11 @@ public final class ContainerdSandbox: @unchecked Sendable {
     /// How many times containerd was started in this sandbox (each start logs a marker line).
     public var startCount: Int {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return text.components(separatedBy: "=== kwasm sandbox: starting containerd").count - 1
+        return text.components(separatedBy: Self.startMarker).count - 1
     }
+
+    /// Logged by the start script before each start of containerd.
+    static let startMarker = "=== kwasm sandbox: starting containerd"
 
     // MARK: inspection
 
@@ -217,6 +223,21 @@ public final class ContainerdSandbox: @unchecked Sendable {
         let result = try ctr("plugins", "ls")
         guard result.succeeded else { throw SandboxError("ctr plugins ls failed: \(result)") }
         return result.stdout
+    }
+
+    /// `nil` when `ctr plugins ls` shows the CRI plugin `ok`; otherwise why containerd did not load it (the
+    /// `error=` part of its "failed to load plugin io.containerd.grpc.v1.cri" log line since the last start,
+    /// or the plugin's status line).
+    public func criFailure() throws -> String? {
+        let criLine = try pluginsList().split(separator: "\n").first {
+            $0.contains("io.containerd.grpc.v1") && $0.split(separator: " ").contains("cri")
+        }
+        if criLine?.split(separator: " ").last == "ok" { return nil }
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        let sinceLastStart = log.components(separatedBy: Self.startMarker).last ?? ""
+        let reason = sinceLastStart.split(separator: "\n").last { $0.contains("failed to load plugin io.containerd.grpc.v1.cri") }
+        guard let reason, let range = reason.range(of: "error=") else { return "CRI not ok: \(criLine.map(String.init) ?? "missing")" }
+        return String(reason[range.upperBound...])
     }
 
     /// Runs `ctr --address SOCKET -n NAMESPACE args…`.
@@ -280,8 +301,12 @@ public final class ContainerdSandbox: @unchecked Sendable {
         alive && exit 0
         mkdir -p '\(rootDirectory)' '\(stateDirectory)'
         export PATH='\(hostRoot)/opt/kwasm/bin':/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-        echo "=== kwasm sandbox: starting containerd $(date -u +%FT%T.%NZ)" >> '\(logPath)'
-        setsid unshare --net sh -c 'ip link set lo up 2>/dev/null || busybox ip link set lo up; exec /usr/bin/containerd -c "$0" --root "$1" --state "$2" --address "$3"' \\
+        echo "\(Self.startMarker) $(date -u +%FT%T.%NZ)" >> '\(logPath)'
+        setsid unshare --net sh -c '
+          ip link set lo up 2>/dev/null || busybox ip link set lo up
+          ip link add kw0 type veth peer name kw1 && ip addr add 192.0.2.1/24 dev kw0 && ip link set kw0 up \\
+            && ip link set kw1 up && ip route add default via 192.0.2.254 dev kw0
+          exec /usr/bin/containerd -c "$0" --root "$1" --state "$2" --address "$3"' \\
           '\(configPath)' '\(rootDirectory)' '\(stateDirectory)' '\(socketPath)' >> '\(logPath)' 2>&1 < /dev/null &
         echo $! > "$PIDFILE"
         # Like `systemctl restart` of a Type=notify unit: return once the socket exists (or containerd died).
