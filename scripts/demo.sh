@@ -22,14 +22,23 @@ TIMEOUT="${KWASM_DEMO_TIMEOUT:-180}"
 case "$MODE" in execute|simulate) ;; *) echo "KWASM_DEMO_MODE must be execute or simulate" >&2; exit 2 ;; esac
 
 WORK="$(mktemp -d /tmp/kwasm-demo.XXXXXX)"
+LOGS="${KWASM_DEMO_LOGS:-/tmp/kwasm-demo-logs}"
 PIDS=()
 SANDBOX_PID=""
 SANDBOX_DIR=""
 cleanup() {
   status=$?
   set +e
+  # The cluster's kubelet may be running an installer right now: stop it first, or it outlives the sandbox.
+  for pid in "${PIDS[@]}"; do
+    for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do kill "$child" 2>/dev/null; done
+  done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  # Keep the logs of the last run for a look afterwards.
+  rm -rf "$LOGS"; mkdir -p "$LOGS"
+  cp "$WORK"/*.log "$LOGS"/ 2>/dev/null
+  [ -n "$SANDBOX_DIR" ] && cp "$SANDBOX_DIR/host/var/log/containerd.log" "$SANDBOX_DIR/host/etc/containerd/config.toml" "$LOGS"/ 2>/dev/null
   if [ -n "$SANDBOX_PID" ]; then
     # kwasm-sandbox stops containerd, unmounts and removes the sandbox on SIGTERM.
     kill "$SANDBOX_PID" 2>/dev/null
@@ -42,7 +51,11 @@ cleanup() {
     rm -rf "$SANDBOX_DIR"
   fi
   rm -rf "$WORK"
-  [ "$status" -eq 0 ] && echo "==> cleaned up (containerd sandbox, cluster and operator stopped)"
+  if [ "$status" -eq 0 ]; then
+    echo "==> cleaned up: ${SANDBOX_DIR:+containerd sandbox, }cluster and operator stopped (logs of this run in $LOGS)"
+  else
+    echo "==> failed; everything stopped and removed; logs of this run in $LOGS" >&2
+  fi
   exit "$status"
 }
 trap cleanup EXIT
@@ -83,7 +96,7 @@ BUILD_START=$SECONDS
 # One `swift build` for every executable of the package; progress every 10 %, full log on failure.
 if ! swift build -c "$CONFIG" 2>&1 | tee "$WORK/build.log" | awk '
     /^\[[0-9]+\/[0-9]+\]/ { split(substr($1, 2), n, "/"); pct = int(100 * n[1] / n[2]);
-                            if (pct >= last + 10) { last = pct - pct % 10; printf "    %3d%% %s\n", last, $1; fflush() } }'; then
+                            if (n[2] > 1 && pct >= last + 10) { last = pct - pct % 10; printf "    %3d%% %s\n", last, $1; fflush() } }'; then
   echo "build failed:" >&2; grep -E "error:" "$WORK/build.log" | head -20 >&2; tail -5 "$WORK/build.log" >&2; exit 1
 fi
 BIN="$(swift build -c "$CONFIG" --show-bin-path)"
@@ -127,7 +140,7 @@ waitfor 30 "$WORK/kubeconfig" "${PIDS[-1]}" "$WORK/cluster.log"
 export KUBECONFIG="$WORK/kubeconfig"
 
 RUNTIMES=(); [ "$MODE" = execute ] && RUNTIMES=(--runtimes wasmtime)
-step "starting kwasm-operator ${RUNTIMES[*]}"
+step "starting kwasm-operator run${RUNTIMES[*]:+ ${RUNTIMES[*]}}"
 "$BIN/kwasm-operator" run --kubeconfig "$WORK/kubeconfig" --namespace kwasm "${RUNTIMES[@]}" \
   --installer-image "ghcr.io/kwasm/kwasm-node-installer@sha256:$(printf '0%.0s' $(seq 1 64))" \
   --health-probe-bind-address 127.0.0.1:0 --metrics-bind-address 0 >"$WORK/operator.log" 2>&1 &
@@ -140,7 +153,8 @@ patch() { curl -fsS -X PATCH -H 'Content-Type: application/merge-patch+json' --d
 step "kubectl annotate node node-0 kwasm.sh/kwasm-node=true"
 patch /api/v1/nodes/node-0 '{"metadata":{"annotations":{"kwasm.sh/kwasm-node":"true"}}}'
 
-step "waiting for node-0 to become Ready (the installer Job runs kwasm-node-installer install for real)"
+if [ "$MODE" = execute ]; then how="the simulated kubelet runs the installer Job's kwasm-node-installer install for real"; else how="simulated installer reports"; fi
+step "waiting for node-0 to become Ready ($how)"
 phase=""; last=""
 for _ in $(seq 1 $((TIMEOUT * 10))); do
   phase="$(get /apis/kwasm.sh/v1alpha1/wasmnodestatuses/node-0 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("status",{}).get("phase",""))' 2>/dev/null || true)"
@@ -154,7 +168,7 @@ echo "\$ kubectl get wasmnodestatuses"
 get /apis/kwasm.sh/v1alpha1/wasmnodestatuses | python3 -c '
 import json, sys, datetime
 items = json.load(sys.stdin)["items"]
-fmt = "%-10s %-10s %-10s %-12s %-11s %s"
+fmt = "%-10s %-10s %-10s %-15s %-11s %s"
 print(fmt % ("NAME", "NODE", "PHASE", "RUNTIMES", "CONTAINERD", "AGE"))
 now = datetime.datetime.now(datetime.timezone.utc)
 for i in items:
@@ -193,8 +207,8 @@ if [ "$MODE" = execute ]; then
   ls -l "$KWASM_SANDBOX_HOST_ROOT/opt/kwasm/bin" | sed 1d
   echo "\$ grep -B1 -A2 'runtimes.wasmtime\]' /etc/containerd/config.toml"
   grep -B1 -A2 'runtimes.wasmtime\]' "$KWASM_SANDBOX_HOST_ROOT/etc/containerd/config.toml" || true
-  echo "\$ grep -c 'starting containerd' /var/log/containerd.log   # starts: 1 = ours, 2 = restarted by the installer"
-  grep -c 'starting containerd' "$KWASM_SANDBOX_HOST_ROOT/var/log/containerd.log" || true
+  echo "\$ grep -c '=== kwasm sandbox: starting containerd' /var/log/containerd.log   # 2: started, then restarted once by the installer"
+  grep -c '=== kwasm sandbox: starting containerd' "$KWASM_SANDBOX_HOST_ROOT/var/log/containerd.log" || true
 
   RUNTIME_TYPE="$(get /apis/kwasm.sh/v1alpha1/wasmnodestatuses/node-0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["runtimes"][0]["runtimeType"])')"
   ID="kwasm-demo-$$"
