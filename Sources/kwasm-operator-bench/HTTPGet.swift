@@ -3,7 +3,21 @@ import Foundation
 import Glibc
 #endif
 
-struct HTTPReply { var status: Int; var body: String }
+struct HTTPReply {
+    var status: Int
+    var body: String
+
+    /// Headers and a Content-Length body have arrived (servers may keep the connection open).
+    static func isComplete(_ data: [UInt8]) -> Bool {
+        let text = String(decoding: data, as: UTF8.self)
+        guard let end = text.range(of: "\r\n\r\n") else { return false }
+        let headers = text[..<end.lowerBound].lowercased()
+        guard let line = headers.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+              let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+        else { return false }
+        return text[end.upperBound...].utf8.count >= length
+    }
+}
 
 /// A minimal blocking HTTP/1.0 GET against 127.0.0.1 (keeps the test target free of HTTP client dependencies).
 func httpGet(port: Int, path: String) async throws -> HTTPReply {
@@ -19,7 +33,9 @@ func httpGet(port: Int, path: String) async throws -> HTTPReply {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-        let request = "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -27,6 +43,7 @@ func httpGet(port: Int, path: String) async throws -> HTTPReply {
             let count = recv(fd, &buffer, buffer.count, 0)
             if count <= 0 { break }
             data.append(contentsOf: buffer[0..<count])
+            if HTTPReply.isComplete(data) { break }
         }
         let text = String(decoding: data, as: UTF8.self)
         let statusLine = text.split(separator: "\r\n", maxSplits: 1).first ?? ""

@@ -34,7 +34,7 @@ public struct OperatorConfiguration: Sendable, Equatable {
     /// How long to wait for the kubelet to publish our handlers in `node.status.runtimeHandlers`.
     public var runtimeHandlersTimeout: Duration = .seconds(300)
     /// How often a node waiting for a rollout slot looks again (a finished Job also wakes it).
-    public var slotPollInterval: Duration = .seconds(5)
+    public var slotPollInterval: Duration = .seconds(30)
     /// Reconciles running at once (never two for the same node).
     public var reconcileConcurrency = 16
     /// Leader election timings (client-go defaults); tests shorten them.
