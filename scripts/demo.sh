@@ -54,7 +54,7 @@ cleanup() {
   if [ "$status" -eq 0 ]; then
     echo "==> cleaned up: ${SANDBOX_DIR:+containerd sandbox, }cluster and operator stopped (logs of this run in $LOGS)"
   else
-    echo "==> failed; everything stopped and removed; logs of this run in $LOGS" >&2
+    echo "==> exit status $status; everything started was stopped and removed; logs of this run in $LOGS" >&2
   fi
   exit "$status"
 }
