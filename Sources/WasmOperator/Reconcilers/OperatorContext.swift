@@ -22,6 +22,9 @@ public final class OperatorContext: Sendable {
     /// `kwasm-operator cleanup`: uninstall everywhere.
     public let cleanup: Bool
 
+    /// ``jobs`` and ``pods`` grouped by node; fed with them by ``indexing(jobs:)`` and ``indexing(pods:)``.
+    let jobsByNode = ObjectsByNode<Job>(tracking: OperatorContext.isRunningRolloutJob)
+    let podsByNode = ObjectsByNode<Pod>()
     let recentStatuses = RecentWrites<WasmNodeStatus>()
     let recentJobs = RecentWrites<Job>()
     let recentNodes = RecentWrites<Node>()
@@ -65,39 +68,52 @@ public final class OperatorContext: Sendable {
 
     /// Our installer Jobs for `node`, including ones just created that the cache lacks.
     func jobs(for node: String) -> [Job] {
-        let isForNode: (Job) -> Bool = { $0.metadata.annotations?[WellKnown.nodeNameAnnotation] == node }
         var result: [Job] = []
         var seen = Set<String>()
-        for cached in jobs.list(matching: isForNode) {
+        for cached in jobsByNode.objects(for: node) {
             let name = cached.metadata.name ?? ""
             seen.insert(name)
             if let job = recentJobs.resolve(name: name, cached: cached) { result.append(job) }
         }
-        result += recentJobs.pending { isForNode($0) && !seen.contains($0.metadata.name ?? "") }
+        result += recentJobs.pending {
+            $0.metadata.annotations?[WellKnown.nodeNameAnnotation] == node && !seen.contains($0.metadata.name ?? "")
+        }
         return result
     }
 
     func pods(for node: String) -> [Pod] {
-        pods.list { $0.metadata.annotations?[WellKnown.nodeNameAnnotation] == node }
+        podsByNode.objects(for: node)
     }
 
     /// Nodes whose install or uninstall Job runs now (they hold rollout slots), including Jobs
-    /// we just created that the cache does not show yet.
+    /// we just created that the cache does not show yet. Reads only the running rollout Jobs
+    /// and our recent Job writes, never the whole cache.
     func nodesWithRunningRolloutJobs() -> Set<String> {
         var nodes = Set<String>()
-        var seen = Set<String>()
         func count(_ job: Job) {
-            guard let observation = InstallerJobObservation(job: job, pods: []),
-                  observation.operation.needsRolloutSlot, !observation.isFinished else { return }
-            nodes.insert(observation.nodeName)
+            guard Self.isRunningRolloutJob(job), let node = job.metadata.annotations?[WellKnown.nodeNameAnnotation] else { return }
+            nodes.insert(node)
         }
-        for cached in jobs.list() {
-            let name = cached.metadata.name ?? ""
-            seen.insert(name)
+        let running = jobsByNode.trackedObjects()
+        for (name, cached) in running {
             if let job = recentJobs.resolve(name: name, cached: cached) { count(job) }
         }
-        for job in recentJobs.pending(where: { !seen.contains($0.metadata.name ?? "") }) { count(job) }
+        // Our writes of Jobs not counted above: not cached yet, or cached as finished (the newer
+        // of the two decides, as for every other read of the cache).
+        for written in recentJobs.pending(where: { running[$0.metadata.name ?? ""] == nil }) {
+            let name = written.metadata.name ?? ""
+            if let cached = jobsByNode.object(named: name) {
+                if let job = recentJobs.resolve(name: name, cached: cached) { count(job) }
+            } else {
+                count(written)
+            }
+        }
         return nodes
+    }
+
+    @Sendable static func isRunningRolloutJob(_ job: Job) -> Bool {
+        guard let observation = InstallerJobObservation(job: job, pods: []) else { return false }
+        return observation.operation.needsRolloutSlot && !observation.isFinished
     }
 
     /// The rollout cap for the current fleet (the selected-node count is recomputed at most once a second).

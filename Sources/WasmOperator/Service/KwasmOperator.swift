@@ -75,11 +75,20 @@ public final class KwasmOperator: Sendable {
             errorPolicy: NodeReconciler.errorPolicy)
         controller.watches(Watcher<Node>(client: client, logger: logger).reflect(into: context.nodes))
         controller.owns(Watcher<WasmNodeStatus>(client: client, labelSelector: managed, logger: logger).reflect(into: context.statuses))
+        // Jobs and Pods feed their store and the per-node index (index first: see ObjectsByNode).
         controller.owns(Watcher<Job>(client: client, namespace: configuration.namespace, labelSelector: managed, logger: logger)
-            .reflect(into: context.jobs))
+            .map { @Sendable event in
+                context.jobsByNode.apply(event)
+                context.jobs.apply(event)
+                return event
+            })
         controller.watches(
             Watcher<Pod>(client: client, namespace: configuration.namespace, labelSelector: managed, logger: logger)
-                .reflect(into: context.pods),
+                .map { @Sendable event in
+                    context.podsByNode.apply(event)
+                    context.pods.apply(event)
+                    return event
+                },
             mapping: { (pod: Pod) in
                 pod.metadata.annotations?[WellKnown.nodeNameAnnotation].map { [ObjectKey(name: $0)] } ?? []
             })
