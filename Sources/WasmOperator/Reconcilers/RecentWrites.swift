@@ -58,8 +58,15 @@ final class RecentWrites<Object: KubernetesResource>: Sendable {
     func pending(where predicate: (Object) -> Bool) -> [Object] {
         entries.withLock { entries in
             let now = Date()
-            entries = entries.filter { now.timeIntervalSince($0.value.at) <= horizon }
-            return entries.values.compactMap { $0.object }.filter(predicate)
+            // Called on every reconcile: visit the entries once, rebuild only when some expired.
+            var result: [Object] = []
+            var expired = false
+            for entry in entries.values {
+                guard now.timeIntervalSince(entry.at) <= horizon else { expired = true; continue }
+                if let object = entry.object, predicate(object) { result.append(object) }
+            }
+            if expired { entries = entries.filter { now.timeIntervalSince($0.value.at) <= horizon } }
+            return result
         }
     }
 
