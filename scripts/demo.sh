@@ -97,7 +97,7 @@ BUILD_START=$SECONDS
 if ! swift build -c "$CONFIG" 2>&1 | tee "$WORK/build.log" | awk '
     /^(Fetching|Computing|Building for)/ { print "    " $0; fflush() }
     /^\[[0-9]+\/[0-9]+\]/ { split(substr($1, 2), n, "/"); pct = int(100 * n[1] / n[2]);
-                            if (n[2] + 0 > 1 && pct >= last + 10) { last = pct - pct % 10; printf "    %3d%% %s\n", last, $1; fflush() } }'; then
+                            if (n[2] + 0 > 20 && pct >= last + 10) { last = pct - pct % 10; printf "    %3d%% %s\n", last, $1; fflush() } }'; then
   echo "build failed:" >&2; grep -E "error:" "$WORK/build.log" | head -20 >&2; tail -5 "$WORK/build.log" >&2; exit 1
 fi
 BIN="$(swift build -c "$CONFIG" --show-bin-path)"
