@@ -119,18 +119,17 @@ public final class OperatorContext: Sendable {
     /// The rollout cap for the current fleet (the selected-node count is recomputed at most once a second).
     func rolloutCap(now: Date) -> Int {
         if configuration.maxParallel > 0 { return configuration.maxParallel }
-        let count = selectedCount.withLock { cached -> Int? in
-            guard let cached, now.timeIntervalSince(cached.at) < 1 else { return nil }
-            return cached.count
-        } ?? {
+        // Under the lock, so concurrent reconciles do not all recount the fleet at once.
+        let count = selectedCount.withLock { cached -> Int in
+            if let cached, now.timeIntervalSince(cached.at) < 1 { return cached.count }
             let count = nodes.list().filter { node in
                 cleanup ? statuses.get(name: node.metadata.name ?? "") != nil
                     : NodeSelection(labels: node.metadata.labels ?? [:], annotations: node.metadata.annotations ?? [:],
                                     configuration: configuration).isSelected
             }.count
-            selectedCount.withLock { $0 = (now, count) }
+            cached = (now, count)
             return count
-        }()
+        }
         return configuration.effectiveMaxParallel(selectedNodes: count)
     }
 }
