@@ -49,6 +49,14 @@ public struct RolloutSlots: Sendable {
         waiting.removeAll { $0 == node }
     }
 
+    /// Waiting nodes to wake because slots are free now (the cap grew as nodes were selected,
+    /// or a grant expired): without this they would wait for a Job to finish, and the rollout
+    /// would keep the parallelism it had when they were refused.
+    public mutating func popWaitingForFreeSlots(active: Set<String>, cap: Int, now: Date) -> [String] {
+        guard !waiting.isEmpty else { return [] }
+        return popWaiting(cap - inFlight(active: active, now: now).count)
+    }
+
     /// Up to `count` waiting nodes to wake, oldest first.
     public mutating func popWaiting(_ count: Int) -> [String] {
         let woken = Array(waiting.prefix(max(0, count)))

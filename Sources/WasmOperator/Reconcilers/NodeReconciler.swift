@@ -71,6 +71,8 @@ public enum NodeReconciler {
             context.slots.withLock { $0.forget(name); $0.release(name) }
         }
 
+        context.wake(context.slots.withLock { $0.popWaitingForFreeSlots(active: running, cap: cap, now: now) })
+
         if plan.hasWrites {
             context.logger.debug("plan", metadata: [
                 "node": "\(name)", "job": "\(plan.startJob.map { "\($0.operation.rawValue)#\($0.attempt)" } ?? "-")",
