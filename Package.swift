@@ -113,6 +113,7 @@ var targets: [Target] = [
         name: "kwasm-operator-bench",
         dependencies: [
             "KubernetesClient",
+            "ClusterSimulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),

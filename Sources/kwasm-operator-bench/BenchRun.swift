@@ -1,4 +1,5 @@
 import Foundation
+import ClusterSimulator
 import KubernetesClient
 import Synchronization
 

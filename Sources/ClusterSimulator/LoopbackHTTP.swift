@@ -3,12 +3,13 @@ import Foundation
 import Glibc
 #endif
 
-struct HTTPReply {
-    var status: Int
-    var body: String
+/// A plain HTTP/1.1 answer from a loopback server (probes, metrics): used by tests and the benchmark.
+public struct HTTPReply: Sendable {
+    public var status: Int
+    public var body: String
 
     /// Headers and a Content-Length body have arrived (servers may keep the connection open).
-    static func isComplete(_ data: [UInt8]) -> Bool {
+    public static func isComplete(_ data: [UInt8]) -> Bool {
         let text = String(decoding: data, as: UTF8.self)
         guard let end = text.range(of: "\r\n\r\n") else { return false }
         let headers = text[..<end.lowerBound].lowercased()
@@ -20,7 +21,7 @@ struct HTTPReply {
 }
 
 /// A minimal blocking HTTP/1.0 GET against 127.0.0.1 (keeps the test target free of HTTP client dependencies).
-func httpGet(port: Int, path: String) async throws -> HTTPReply {
+public func httpGet(port: Int, path: String) async throws -> HTTPReply {
     try await Task.detached {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
@@ -51,4 +52,18 @@ func httpGet(port: Int, path: String) async throws -> HTTPReply {
         let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
         return HTTPReply(status: status, body: body)
     }.value
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released).
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
