@@ -1,14 +1,16 @@
 import Foundation
 
-/// `metav1.Time`: RFC 3339 with whole seconds in UTC, e.g. `2006-01-02T15:04:05Z`.
-///
-/// Decoding accepts fractional seconds and numeric offsets too, as servers and other clients send them.
-public struct Time: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var date: Date
+/// A Kubernetes timestamp: an RFC 3339 instant in UTC written with a fixed number of
+/// fractional digits. `Time` and `MicroTime` differ only in that number.
+public protocol RFC3339Timestamp: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Fractional-second digits written on encoding (decoding accepts any).
+    static var fractionalDigits: Int { get }
+    var date: Date { get }
+    init(_ date: Date)
+}
 
-    public init(_ date: Date) { self.date = date }
-
-    public static func now() -> Time { Time(Date()) }
+extension RFC3339Timestamp {
+    public static func now() -> Self { Self(Date()) }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -16,45 +18,34 @@ public struct Time: Codable, Sendable, Hashable, Comparable, CustomStringConvert
         guard let date = RFC3339.parse(text) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
         }
-        self.date = date
+        self.init(date)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(RFC3339.format(date, fractionalDigits: 0))
+        try container.encode(description)
     }
 
-    public var description: String { RFC3339.format(date, fractionalDigits: 0) }
+    public var description: String { RFC3339.format(date, fractionalDigits: Self.fractionalDigits) }
 
-    public static func < (lhs: Time, rhs: Time) -> Bool { lhs.date < rhs.date }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.date < rhs.date }
+}
+
+/// `metav1.Time`: RFC 3339 with whole seconds in UTC, e.g. `2006-01-02T15:04:05Z`.
+///
+/// Decoding accepts fractional seconds and numeric offsets too, as servers and other clients send them.
+public struct Time: RFC3339Timestamp {
+    public static let fractionalDigits = 0
+    public var date: Date
+    public init(_ date: Date) { self.date = date }
 }
 
 /// `metav1.MicroTime`: RFC 3339 with exactly six fractional digits in UTC,
 /// e.g. `2006-01-02T15:04:05.000000Z` (Leases and events.k8s.io Events require this form).
-public struct MicroTime: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct MicroTime: RFC3339Timestamp {
+    public static let fractionalDigits = 6
     public var date: Date
-
     public init(_ date: Date) { self.date = date }
-
-    public static func now() -> MicroTime { MicroTime(Date()) }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let date = RFC3339.parse(text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
-        }
-        self.date = date
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(RFC3339.format(date, fractionalDigits: 6))
-    }
-
-    public var description: String { RFC3339.format(date, fractionalDigits: 6) }
-
-    public static func < (lhs: MicroTime, rhs: MicroTime) -> Bool { lhs.date < rhs.date }
 }
 
 /// RFC 3339 formatting and parsing without locale- or calendar-dependent formatters.
