@@ -21,8 +21,11 @@ struct BenchCommand: AsyncParsableCommand {
     var binDir: String?
     @Option(help: "Give up on one run after this many seconds.")
     var timeout = 900
+    @Flag(help: "Only measure the client's watch-event framing and decoding throughput.")
+    var watchDecoding = false
 
     func run() async throws {
+        if watchDecoding { return try WatchDecodingBenchmark.run() }
         let directory = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         let counts = nodes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         var results: [BenchResult] = []

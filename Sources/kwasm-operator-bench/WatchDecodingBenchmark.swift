@@ -1,13 +1,13 @@
 import Foundation
-import Testing
+import KubernetesClient
 
-@testable import KubernetesClient
+/// Throughput of the client's watch path: framing JSON lines and decoding Node events,
+/// as the operator's Node watch does at fleet scale. Prints numbers; run it in release:
+/// `swift run -c release kwasm-operator-bench --watch-decoding`.
+enum WatchDecodingBenchmark {
+    struct CountMismatch: Error { var expected: Int; var got: Int }
 
-/// Throughput of framing and decoding watch events. Prints numbers, asserts nothing about speed.
-/// Run with `KWASM_BENCH=1 swift test -c release --filter WatchDecodingBenchmark`.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["KWASM_BENCH"] == "1", "benchmark: set KWASM_BENCH=1 to run"))
-struct WatchDecodingBenchmark {
-    @Test func frameAndDecodeNodeEvents() throws {
+    static func run() throws {
         let node = #"{"type":"MODIFIED","object":{"kind":"Node","apiVersion":"v1","metadata":{"name":"node-NNNNN","uid":"0f6e6b3c-1111-2222-3333-444455556666","resourceVersion":"RV","labels":{"kubernetes.io/arch":"amd64","kubernetes.io/hostname":"node-NNNNN","kwasm.sh/kwasm-provisioned":"true"},"annotations":{"kwasm.sh/kwasm-node":"true","node.alpha.kubernetes.io/ttl":"0"}},"spec":{"podCIDR":"10.244.1.0/24","providerID":"kind://docker/kind/node"},"status":{"nodeInfo":{"machineID":"m","bootID":"b","kernelVersion":"6.1.0","osImage":"Debian GNU/Linux 12 (bookworm)","containerRuntimeVersion":"containerd://1.7.18","kubeletVersion":"v1.31.0","operatingSystem":"linux","architecture":"amd64"},"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"kubelet is posting ready status","lastHeartbeatTime":"2026-01-01T00:00:00Z","lastTransitionTime":"2026-01-01T00:00:00Z"}],"runtimeHandlers":[{"name":"","features":{"recursiveReadOnlyMounts":true}},{"name":"spin","features":{}}]}}}"#
         let count = 20_000
         var stream: [UInt8] = []
@@ -33,7 +33,7 @@ struct WatchDecodingBenchmark {
         print(
             "WatchDecodingBenchmark: \(decoded) Node events, \(stream.count / 1024) KiB in \(String(format: "%.3f", seconds)) s = "
                 + "\(Int(Double(decoded) / seconds)) events/s, \(String(format: "%.1f", Double(stream.count) / seconds / 1_048_576)) MiB/s")
-        #expect(decoded == count)
+        guard decoded == count else { throw CountMismatch(expected: count, got: decoded) }
 
         var framerOnly = JSONLineFramer(maxFrameBytes: 1 << 20)
         var frames = 0
@@ -47,6 +47,6 @@ struct WatchDecodingBenchmark {
         }
         let framingSeconds = Double(framing.components.seconds) + Double(framing.components.attoseconds) / 1e18
         print("WatchDecodingBenchmark: framing alone \(String(format: "%.1f", Double(stream.count) / framingSeconds / 1_048_576)) MiB/s")
-        #expect(frames == count)
+        guard frames == count else { throw CountMismatch(expected: count, got: frames) }
     }
 }
