@@ -27,8 +27,8 @@ for dir in Tests/*Tests; do
   swift test --skip-build --filter "^$target\." 2>&1 | tee "$log" \
     | grep --line-buffered -vE '^.{0,4}Test [^ ]+ started\.$'
   code=${PIPESTATUS[0]}
-  p=$(grep -cE '^.{0,4}Test .* passed after' "$log")
-  f=$(grep -cE '^.{0,4}Test .* failed after' "$log")
+  p=$(grep -vE 'Test run with' "$log" | grep -cE '^.{0,4}Test .* passed after')
+  f=$(grep -vE 'Test run with' "$log" | grep -cE '^.{0,4}Test .* failed after')
   s=$(grep -cE '^.{0,4}Test .* skipped' "$log")
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   if [ "$code" -ne 0 ]; then status=1; [ "$f" -gt 0 ] || failed=$((failed + 1)); fi
