@@ -155,6 +155,15 @@ var targets: [Target] = [
         name: "WasmOperatorTests",
         dependencies: ["WasmOperator", "KubernetesClient", "KubernetesRuntime", "FakeKubernetesAPI", "ClusterSimulator"]
     ),
+    // The whole product on this machine: the operator binary against the simulated cluster, whose
+    // kubelet runs the real installer into a sandboxed containerd; plus wire-format cross-checks.
+    .testTarget(
+        name: "EndToEndTests",
+        dependencies: [
+            "WasmOperator", "NodeInstaller", "KubernetesClient", "FakeKubernetesAPI", "ClusterSimulator",
+            "ContainerdSandbox", "HostProcess",
+        ]
+    ),
 ]
 
 var products: [Product] = [
