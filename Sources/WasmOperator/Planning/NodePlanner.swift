@@ -454,7 +454,9 @@ public struct NodePlanner {
         setCondition(ConditionType.installed, Condition.statusFalse, "InvalidAnnotation", message)
         setCondition(ConditionType.ready, Condition.statusFalse, "InvalidAnnotation", message)
         setPhase(.failed)
-        if originalPhase != .failed || input.status?.status?.lastError?.code != "InvalidAnnotation" {
+        // Once per value: a user who replaces one typo by another is told again.
+        if originalPhase != .failed || input.status?.status?.lastError?.code != "InvalidAnnotation"
+            || input.status?.status?.lastError?.message != message {
             plan.events.append(.warning("InvalidAnnotation", message, action: "Validate"))
         }
     }
