@@ -70,6 +70,7 @@ named in docs/design/contracts.md. One YAML list item per flag, `--flag=value` f
 - {{ printf "--installer-resources=%s" (toJson .Values.installer.resources) | quote }}
 - --log-format={{ .Values.logging.format }}
 - --log-level={{ .Values.logging.level }}
+- --lease-name={{ include "kwasm-operator.leaseName" . }}
 {{- end -}}
 
 {{/* Pod and container security settings of the operator and the cleanup hook. */}}
@@ -107,22 +108,25 @@ RBAC rules: exactly what the operator calls (Tests/chart/expected_rbac.json). Sh
 operator's ClusterRole/Role and the cleanup hook's own ClusterRole/Role.
 */}}
 {{- define "kwasm-operator.clusterRules" -}}
-# Watch nodes; merge-patch only our label (kwasm.sh/kwasm-provisioned). Never update/PUT.
+# Watch nodes; merge-patch only our label (kwasm.sh/kwasm-provisioned). Never update/PUT, never get
+# (everything is read from the watch cache).
 - apiGroups: [""]
   resources: [nodes]
-  verbs: [get, list, watch, patch]
-# One RuntimeClass per enabled runtime, kept in sync (server-side apply) and removed on cleanup.
+  verbs: [list, watch, patch]
+# One RuntimeClass per enabled runtime: server-side apply (patch; create when it does not exist
+# yet), removed when the runtime is disabled or on cleanup.
 - apiGroups: [node.k8s.io]
   resources: [runtimeclasses]
-  verbs: [get, list, watch, create, update, patch, delete]
-# One WasmNodeStatus per selected node.
+  verbs: [list, watch, create, patch, delete]
+# One WasmNodeStatus per selected node (metadata by merge patch, status by update).
 - apiGroups: [kwasm.sh]
   resources: [wasmnodestatuses]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [list, watch, create, patch, delete]
 - apiGroups: [kwasm.sh]
   resources: [wasmnodestatuses/status]
-  verbs: [get, update, patch]
-# Events about Nodes (cluster-scoped objects: their events land in the "default" namespace).
+  verbs: [update]
+# Events about Nodes (cluster-scoped objects: their events land in the "default" namespace);
+# patch updates the count of a repeated event.
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch]
@@ -132,16 +136,24 @@ operator's ClusterRole/Role and the cleanup hook's own ClusterRole/Role.
 # One installer Job per (node, operation); finished Jobs are deleted.
 - apiGroups: [batch]
   resources: [jobs]
-  verbs: [get, list, watch, create, delete]
+  verbs: [list, watch, create, delete]
 # The installer's JSON report is the Job pod's termination message.
 - apiGroups: [""]
   resources: [pods]
-  verbs: [get, list, watch]
-# Leader election (--leader-elect) and the cleanup pause Lease <lease-name>-cleanup.
+  verbs: [list, watch]
+# Leader election (--leader-elect) and the cleanup pause Lease <lease-name>-cleanup: read and
+# renewed by name only (RBAC cannot limit create by name).
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
-  verbs: [get, create, update]
+  verbs: [create]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  resourceNames: [{{ include "kwasm-operator.leaseName" . }}, {{ include "kwasm-operator.leaseName" . }}-cleanup]
+  verbs: [get, update]
 {{- end -}}
+
+{{/* The leader-election Lease; the RBAC above names it, so both flags and rules use this. */}}
+{{- define "kwasm-operator.leaseName" -}}kwasm-operator{{- end -}}
 
 {{- define "kwasm-operator.cleanupName" -}}
 {{- include "kwasm-operator.fullname" . | trunc 55 | trimSuffix "-" -}}-cleanup
