@@ -60,14 +60,15 @@ struct InstallerHarness {
     }
 
     /// Runs `kwasm-node-installer OPERATION` with the sandbox flags; `--restart command` restarts the sandbox.
+    /// `restart` replaces the `--restart command` flags (e.g. `["--restart", "k3s"]`).
     func run(_ operation: String, _ extra: [String] = [], environment: [String: String] = [:],
-             restartCommand: String? = nil, verifyTimeout: Int = 30) throws -> Run {
+             restartCommand: String? = nil, restart: [String]? = nil, verifyTimeout: Int = 30) throws -> Run {
         var env = ProcessInfo.processInfo.environment
         env["KWASM_VERIFY_TIMEOUT"] = "\(verifyTimeout)"
         env["KWASM_CONTAINERD_LOG"] = "/var/log/containerd.log"
         for (k, v) in environment { env[k] = v }
-        let args = [operation, "--host-root", sandbox.hostRoot, "--assets", assets, "--restart", "command",
-                    "--restart-command", restartCommand ?? "sh \(sandbox.restartScriptPath)"] + extra
+        let restartFlags = restart ?? ["--restart", "command", "--restart-command", restartCommand ?? "sh \(sandbox.restartScriptPath)"]
+        let args = [operation, "--host-root", sandbox.hostRoot, "--assets", assets] + restartFlags + extra
         let result = try CommandRunner.run(Self.installerBinary, args, environment: env)
         let line = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
         let report = try? JSONDecoder().decode(InstallerReport.self, from: Data(line.utf8))

@@ -9,7 +9,11 @@ public struct ContainerdRestarter: Sendable {
     public var paths: HostPaths
 
     /// `nsenter` into the host's namespaces (the Job runs with `hostPID`), so `systemctl` talks to the host's systemd.
-    static let hostNamespaces = ["-t", "1", "-m", "-u", "-i", "-n", "-p", "--"]
+    /// The target is PID 1; tests point `KWASM_HOST_PID` at a process of their own (a sandbox cannot enter PID 1).
+    static var hostNamespaces: [String] {
+        let pid = ProcessInfo.processInfo.environment["KWASM_HOST_PID"].flatMap { Int32($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 1
+        return ["-t", "\(pid)", "-m", "-u", "-i", "-n", "-p", "--"]
+    }
 
     /// The strategy `auto` resolves to on this host.
     public func resolvedStrategy() throws -> RestartStrategy {
