@@ -97,6 +97,19 @@ struct InstallFlowTests {
         #expect(again.report?.drift?.contains { $0.contains("binary") && $0.contains("modified") } == true, "\(again.stdout)")
     }
 
+    @Test func statusWaitsForAnInstallInProgressInsteadOfCallingItDrift() throws {
+        let h = try InstallerHarness()
+        defer { h.destroy() }
+        #expect(try h.run("install").report?.result == "installed")
+        // Another installer run holds the host lock (half-way through its writes).
+        let held = try HostLock.acquire(at: h.sandbox.hostRoot + "/run/lock/kwasm.lock", timeout: 5)
+        let blocked = try h.run("status", environment: ["KWASM_LOCK_TIMEOUT": "1"])
+        #expect(blocked.report?.result == "failed", "\(blocked.stdout)")
+        #expect(blocked.report?.error?.code == "LockTimeout", "\(blocked.stdout)")
+        held.release()
+        #expect(try h.run("status").report?.result == "installed")
+    }
+
     @Test func dryRunPrintsTheDiffAndTouchesNothing() throws {
         let h = try InstallerHarness()
         defer { h.destroy() }

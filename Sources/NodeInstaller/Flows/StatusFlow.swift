@@ -5,6 +5,9 @@ extension NodeInstaller {
     /// Reports what is installed and whether config, binaries and the running containerd still match. Changes nothing.
     func status(_ report: inout InstallerReport) async throws {
         let host = try inspectHost(&report)
+        // An install or uninstall in progress is not drift: wait for it, then read.
+        let hostLock = try lock()
+        defer { hostLock.release() }
         let version = await containerdVersion(socketPath: host.socketPath, distro: host.distro)
         report.containerdVersion = version
         let state = InstallState.load(from: try statePath())
