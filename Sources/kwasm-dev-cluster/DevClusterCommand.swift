@@ -1,6 +1,5 @@
 import ArgumentParser
 import ClusterSimulator
-import FakeKubernetesAPI
 import Foundation
 import Logging
 
@@ -42,13 +41,6 @@ struct DevClusterCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "kwasm-dev-cluster")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
-        var options = FakeAPIServer.Options()
-        options.historyLimit = max(100_000, nodes * 50)
-        options.requestLogLimit = 1000
-        let api = FakeAPIServer(options: options)
-        let boundPort = try await api.start(port: port)
-        try api.create(.namespaces, ["metadata": ["name": .string(namespace)]])
-
         let behavior: SimulatedCluster.Behavior
         switch mode {
         case "simulate":
@@ -67,41 +59,20 @@ struct DevClusterCommand: AsyncParsableCommand {
         default:
             throw ValidationError("--mode must be simulate or execute")
         }
-        let cluster = SimulatedCluster(api: api, logger: logger, behavior: behavior, publishRuntimeHandlers: publishRuntimeHandlers)
-        for index in 0..<nodes {
-            try cluster.addNode(SimulatedNode(
-                name: "node-\(index)", annotations: annotate ? ["kwasm.sh/kwasm-node": "true"] : [:],
-                machineID: index == 0 ? machineId : nil,
-                runtimeHandlers: publishRuntimeHandlers ? [] : nil))
-        }
-        cluster.start()
-
-        let config = """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: kwasm-dev
-              cluster:
-                server: \(api.baseURL)
-            users:
-            - name: kwasm-dev
-              user: {}
-            contexts:
-            - name: kwasm-dev
-              context:
-                cluster: kwasm-dev
-                user: kwasm-dev
-                namespace: \(namespace)
-            current-context: kwasm-dev
-
-            """
-        let temporary = kubeconfig + ".tmp"
-        try config.write(toFile: temporary, atomically: false, encoding: .utf8)
-        _ = rename(temporary, kubeconfig)
+        var options = LocalCluster.Options()
+        options.port = port
+        options.nodes = nodes
+        options.annotate = annotate
+        options.namespace = namespace
+        options.firstNodeMachineID = machineId
+        options.publishRuntimeHandlers = publishRuntimeHandlers
+        options.behavior = behavior
+        let local = try await LocalCluster.start(options, logger: logger)
+        try local.writeKubeconfig(to: kubeconfig)
         logger.notice("simulated cluster running", metadata: [
-            "server": "\(api.baseURL)", "port": "\(boundPort)", "nodes": "\(nodes)", "kubeconfig": "\(kubeconfig)",
+            "server": "\(local.api.baseURL)", "nodes": "\(nodes)", "kubeconfig": "\(kubeconfig)",
         ])
-        print("kwasm-dev-cluster: \(nodes) node(s) at \(api.baseURL); kubeconfig \(kubeconfig)")
+        print("kwasm-dev-cluster: \(nodes) node(s) at \(local.api.baseURL); kubeconfig \(kubeconfig)")
         fflush(nil)
 
         // Until SIGTERM/SIGINT.
@@ -115,8 +86,7 @@ struct DevClusterCommand: AsyncParsableCommand {
             }
         }
         for await _ in signals { break }
-        cluster.stop()
-        await api.shutdown()
+        await local.stop()
     }
 }
 
