@@ -1,0 +1,35 @@
+import ContainerdSandbox
+import Foundation
+
+/// The package's executables the end-to-end tests run as real processes.
+enum BuiltPrograms {
+    static var operatorBinary: String { locate("kwasm-operator", override: "KWASM_OPERATOR_BIN") }
+    static var installerBinary: String { locate("kwasm-node-installer", override: "KWASM_NODE_INSTALLER_BIN") }
+
+    /// `true` when root, containerd and the built binaries are all here. Otherwise says why on stderr,
+    /// loudly, so a skipped end-to-end test never passes silently. (CI has all of them: nothing skips there.)
+    static var endToEndAvailable: Bool {
+        guard ContainerdSandbox.isAvailable else { return false }
+        let missing = [operatorBinary, installerBinary].filter { !FileManager.default.isExecutableFile(atPath: $0) }
+        guard missing.isEmpty else {
+            FileHandle.standardError.write(Data(("\n*** SKIPPED: end-to-end test needs the built executables; missing "
+                + missing.joined(separator: ", ") + " (swift build, or set KWASM_OPERATOR_BIN / KWASM_NODE_INSTALLER_BIN) ***\n").utf8))
+            return false
+        }
+        return true
+    }
+
+    /// An environment override, else next to the test bundle (the same scratch dir's bin folder: works for
+    /// `.build` and any `--scratch-path`), else `.build/debug` — as the installer tests find their binary.
+    static func locate(_ name: String, override: String) -> String {
+        if let path = ProcessInfo.processInfo.environment[override], !path.isEmpty { return path }
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var directory = (executable as NSString).deletingLastPathComponent
+        for _ in 0..<3 {
+            let candidate = directory + "/" + name
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        return FileManager.default.currentDirectoryPath + "/.build/debug/" + name
+    }
+}

@@ -1,0 +1,192 @@
+import ClusterSimulator
+import ContainerdSandbox
+import Foundation
+import KubernetesClient
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What scripts/demo.sh starts, started from a test: a real containerd in a sandbox host root, the
+/// installer's asset catalog made by the real `kwasm-node-installer catalog add`, a simulated cluster
+/// (fake API server over HTTP + a kubelet that runs installer Jobs' commands for real against the
+/// sandbox), and the real `kwasm-operator` binary as a child process reading a kubeconfig file.
+///
+/// ``tearDown()`` stops and removes everything, also after a failed start or a failed expectation.
+final class EndToEndCluster: Sendable {
+    static let nodeName = "node-0"
+    static let namespace = "kwasm"
+    /// The stand-in runtime (see ``start()``).
+    static let runtime = "wasmtime"
+    static let shimFile = "containerd-shim-wasmtime-v1"
+    static let shimHostPath = "/opt/kwasm/bin/containerd-shim-wasmtime-v1"
+
+    let sandbox: ContainerdSandbox
+    /// The busybox image imported into the sandbox containerd.
+    let image: String
+    /// The host's `/etc/containerd/config.toml` before anything was installed.
+    let originalConfig: Data
+    /// SHA-256 of the shim put into the catalog.
+    let shimSHA256: String
+    let cluster: LocalCluster
+    let operatorProcess: ChildProcess
+    /// A client of the cluster, configured from the same kubeconfig file the operator reads.
+    let client: KubernetesClient
+    private let cleanup: Cleanup
+
+    private init(sandbox: ContainerdSandbox, image: String, originalConfig: Data, shimSHA256: String, cluster: LocalCluster,
+                 operatorProcess: ChildProcess, client: KubernetesClient, cleanup: Cleanup) {
+        self.sandbox = sandbox
+        self.image = image
+        self.originalConfig = originalConfig
+        self.shimSHA256 = shimSHA256
+        self.cluster = cluster
+        self.operatorProcess = operatorProcess
+        self.client = client
+        self.cleanup = cleanup
+    }
+
+    static func start() async throws -> EndToEndCluster {
+        let cleanup = Cleanup()
+        do {
+            // 1. A real containerd in a sandbox host root (own root, state, socket, network namespace).
+            let sandbox = try ContainerdSandbox(namespace: "kwasm-e2e")
+            cleanup.add { await Self.removeSandbox(sandbox) }
+            let image = try await offPool {
+                try sandbox.start(timeout: 60)
+                return try sandbox.importTestImage()
+            }
+            let originalConfig = try Data(contentsOf: URL(fileURLWithPath: sandbox.configPath))
+            let work = sandbox.baseDirectory + "/e2e"
+            try FileManager.default.createDirectory(atPath: work + "/assets/bin", withIntermediateDirectories: true)
+
+            // 2. The installer's assets, made by the real `catalog add`. No wasm shim can be downloaded on
+            // this machine, so — exactly as scripts/demo.sh does — the runtime `wasmtime` is a STAND-IN:
+            // Debian's containerd-shim-runc-v2 copied as containerd-shim-wasmtime-v1 (it runs ordinary Linux
+            // containers). Everything else is the real path: checksums, config patch, restart, CRI verification.
+            let assets = work + "/assets"
+            let shim = assets + "/bin/" + shimFile
+            try FileManager.default.copyItem(atPath: "/usr/bin/containerd-shim-runc-v2", toPath: shim)
+            let installer = BuiltPrograms.installerBinary
+            let added = try await offPool {
+                try CommandRunner.run(installer, [
+                    "catalog", "add", "--assets", assets, "--name", runtime, "--handler", runtime, "--kind", "shim",
+                    "--version", "stand-in-runc-shim", "--file", shim,
+                ])
+            }
+            guard added.succeeded else { throw SandboxError("kwasm-node-installer catalog add failed: \(added)") }
+            let shimSHA256 = try await sha256(of: shim)
+
+            // 3. The simulated cluster, its kubelet running the installer Jobs' commands for real against the sandbox.
+            var logger = Logger(label: "e2e-cluster")
+            logger.logLevel = ProcessInfo.processInfo.environment["KWASM_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+            var options = LocalCluster.Options()
+            options.namespace = namespace
+            options.firstNodeMachineID = sandbox.machineID
+            options.behavior = InstallerProcessRunner(
+                installer: installer, hostRoot: sandbox.hostRoot,
+                environment: [
+                    "KWASM_ASSETS": assets,
+                    "KWASM_RESTART": "command",
+                    "KWASM_RESTART_COMMAND": "sh " + sandbox.restartScriptPath,
+                    "KWASM_CONTAINERD_LOG": "/var/log/containerd.log",
+                ],
+                logger: logger
+            ).behavior
+            let cluster = try await LocalCluster.start(options, logger: logger)
+            cleanup.add {
+                cluster.cluster.stop()
+                // The kubelet may be running an installer right now: stop it (and the restart it may be
+                // running) before the sandbox goes, or it outlives the sandbox.
+                Self.killInstallers(installer)
+                await cluster.stop()
+            }
+            let kubeconfig = work + "/kubeconfig"
+            try cluster.writeKubeconfig(to: kubeconfig)
+
+            // 4. The real operator binary over HTTP, as demo.sh starts it.
+            let digest = String(repeating: "0", count: 64)
+            let operatorProcess = try ChildProcess(BuiltPrograms.operatorBinary, [
+                "run", "--kubeconfig", kubeconfig, "--namespace", namespace, "--runtimes", runtime,
+                "--installer-image", "ghcr.io/kwasm/kwasm-node-installer@sha256:\(digest)",
+                "--health-probe-bind-address", "127.0.0.1:0", "--metrics-bind-address", "0",
+            ], logPath: work + "/operator.log")
+            cleanup.add { await operatorProcess.stop() }
+
+            let client = try KubernetesClient(configuration: try ClientConfiguration.load(kubeconfigPath: kubeconfig))
+            cleanup.add { try? await client.shutdown() }
+            return EndToEndCluster(
+                sandbox: sandbox, image: image, originalConfig: originalConfig, shimSHA256: shimSHA256, cluster: cluster,
+                operatorProcess: operatorProcess, client: client, cleanup: cleanup)
+        } catch {
+            await cleanup.run()
+            throw error
+        }
+    }
+
+    /// Stops the operator, the cluster (and any installer it is running) and containerd, unmounts what
+    /// containerd mounted and removes every file. Safe to call more than once.
+    func tearDown() async {
+        await cleanup.run()
+    }
+
+    // MARK: - Reading the host
+
+    /// The host's containerd config file as it is now.
+    var hostConfig: Data { FileManager.default.contents(atPath: sandbox.configPath) ?? Data() }
+
+    /// A host path inside the sandbox host root.
+    func hostPath(_ path: String) -> String { sandbox.hostRoot + path }
+
+    static func sha256(of path: String) async throws -> String {
+        let result = try await offPool { try CommandRunner.run("/usr/bin/sha256sum", [path]) }
+        guard result.succeeded, let digest = result.stdout.split(separator: " ").first else {
+            throw SandboxError("sha256sum \(path) failed: \(result)")
+        }
+        return String(digest)
+    }
+
+    // MARK: - Stopping
+
+    /// SIGKILLs every `kwasm-node-installer` this process started (the simulated kubelet's) and all they started.
+    static func killInstallers(_ installer: String) {
+        let binary = URL(fileURLWithPath: installer).resolvingSymlinksInPath().path
+        for pid in descendants(of: getpid()) {
+            guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"), exe == binary else { continue }
+            let tree = [pid] + descendants(of: pid)
+            for member in tree { kill(member, SIGKILL) }
+        }
+    }
+
+    /// `destroy()` stops containerd and removes the sandbox; anything still running from it after that
+    /// (a containerd or shim a killed restart left behind) is found by its command line, killed, and the
+    /// sandbox removed again.
+    static func removeSandbox(_ sandbox: ContainerdSandbox) async {
+        _ = try? await offPool {
+            sandbox.destroy()
+            let leftovers = processes(mentioning: sandbox.baseDirectory + "/")
+            guard !leftovers.isEmpty else { return }
+            for pid in leftovers { kill(pid, SIGKILL) }
+            usleep(200_000)
+            sandbox.destroy()
+        }
+    }
+}
+
+/// Undo steps, run once, newest first.
+final class Cleanup: Sendable {
+    private let steps = Mutex<[@Sendable () async -> Void]>([])
+
+    func add(_ step: @escaping @Sendable () async -> Void) {
+        steps.withLock { $0.append(step) }
+    }
+
+    func run() async {
+        let pending = steps.withLock { steps in
+            defer { steps.removeAll() }
+            return steps
+        }
+        for step in pending.reversed() { await step() }
+    }
+}
