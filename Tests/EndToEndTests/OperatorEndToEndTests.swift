@@ -24,7 +24,16 @@ struct OperatorEndToEndTests {
             try await install(e2e)
             try await uninstall(e2e)
         } catch {
-            Issue.record(error, "operator log:\n\(e2e.operatorProcess.logTail())")
+            // Stopped early (a #require, a timeout): say where the operator stood, then clean up and fail.
+            let status = try? await e2e.client.getIfExists(WasmNodeStatus.self, name: EndToEndCluster.nodeName)
+            Issue.record("""
+                the run stopped early; WasmNodeStatus phase \(status?.status?.phase.map(\.rawValue) ?? "none"), \
+                lastError \(status?.status?.lastError.map { "\($0.code): \($0.message ?? "")" } ?? "none")
+                operator log (last lines):
+                \(e2e.operatorProcess.logTail())
+                """)
+            await e2e.tearDown()
+            throw error
         }
         await e2e.tearDown()
     }
