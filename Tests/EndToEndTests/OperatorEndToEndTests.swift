@@ -80,6 +80,15 @@ struct OperatorEndToEndTests {
         #expect(installed.sha256 == hostDigest)
         #expect(hostDigest == e2e.shimSHA256)
         #expect(status.status?.runtimeNames == EndToEndCluster.runtime)
+        // `kubectl describe wns`: every condition true, and the containerd it found is the sandbox's.
+        for type in ["Installed", "RuntimeVerified", "Ready"] {
+            let condition = status.status?.conditions?.first { $0.type == type }
+            #expect(condition?.status == "True", "condition \(type): \(String(describing: condition))")
+        }
+        #expect(status.status?.containerd?.configPath == "/etc/containerd/config.toml")
+        let version = try await offPool { try CommandRunner.run("/usr/bin/containerd", ["--version"]) }.stdout
+        let reported = try #require(status.status?.containerd?.version, "status.containerd: \(String(describing: status.status?.containerd))")
+        #expect(!reported.isEmpty && version.contains(reported), "status says containerd \(reported); containerd --version: \(version)")
 
         // The host's containerd config has the runtime, the runc runtime it had is still there, and
         // containerd itself runs with it: in its merged config and in what CRI reports.
