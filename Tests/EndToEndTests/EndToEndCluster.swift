@@ -99,7 +99,7 @@ final class EndToEndCluster: Sendable {
                 cluster.cluster.stop()
                 // The kubelet may be running an installer right now: stop it (and the restart it may be
                 // running) before the sandbox goes, or it outlives the sandbox.
-                Self.killInstallers(installer)
+                Self.killInstallers(hostRoot: sandbox.hostRoot)
                 await cluster.stop()
             }
             let kubeconfig = work + "/kubeconfig"
@@ -149,13 +149,15 @@ final class EndToEndCluster: Sendable {
 
     // MARK: - Stopping
 
-    /// SIGKILLs every `kwasm-node-installer` this process started (the simulated kubelet's) and all they started.
-    static func killInstallers(_ installer: String) {
-        let binary = URL(fileURLWithPath: installer).resolvingSymlinksInPath().path
+    /// SIGKILLs the installers the simulated kubelet started against this sandbox (told apart from other
+    /// tests' installers in this process by their `KWASM_HOST_ROOT`), and everything they started.
+    static func killInstallers(hostRoot: String) {
+        let marker = Data(("KWASM_HOST_ROOT=" + hostRoot).utf8) + Data([0])
         for pid in descendants(of: getpid()) {
-            guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"), exe == binary else { continue }
-            let tree = [pid] + descendants(of: pid)
-            for member in tree { kill(member, SIGKILL) }
+            guard let environment = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
+                  environment.range(of: marker) != nil
+            else { continue }
+            for member in [pid] + descendants(of: pid) { kill(member, SIGKILL) }
         }
     }
 
