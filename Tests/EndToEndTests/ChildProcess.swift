@@ -31,16 +31,22 @@ final class ChildProcess: @unchecked Sendable {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
     }
 
-    /// SIGTERM (graceful shutdown), then SIGKILL if it is still running after `grace`; returns once it exited.
-    func stop(grace: Duration = .seconds(15)) async {
-        guard process.isRunning else { return }
+    /// SIGTERM (graceful shutdown), then SIGKILL if it is still running after `grace`; returns once it exited:
+    /// its exit status when SIGTERM was enough, `nil` when it had to be killed (or had already exited).
+    @discardableResult
+    func stop(grace: Duration = .seconds(15)) async -> Int32? {
+        guard process.isRunning else { return nil }
         kill(process.processIdentifier, SIGTERM)
         let deadline = ContinuousClock.now + grace
         while process.isRunning, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        guard process.isRunning else {
+            return process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+        }
+        kill(process.processIdentifier, SIGKILL)
         while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        return nil
     }
 }
 

@@ -23,6 +23,9 @@ struct OperatorEndToEndTests {
         do {
             try await install(e2e)
             try await uninstall(e2e)
+            // Like a Pod being deleted: SIGTERM, and the operator shuts down cleanly by itself.
+            let exit = await e2e.operatorProcess.stop()
+            #expect(exit == 0, "kwasm-operator after SIGTERM: \(exit.map { "exit status \($0)" } ?? "had to be killed")")
         } catch {
             // Stopped early (a #require, a timeout): say where the operator stood, then clean up and fail.
             let status = try? await e2e.client.getIfExists(WasmNodeStatus.self, name: EndToEndCluster.nodeName)
