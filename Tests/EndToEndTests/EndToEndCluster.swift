@@ -29,25 +29,34 @@ final class EndToEndCluster: Sendable {
     let originalConfig: Data
     /// SHA-256 of the shim put into the catalog.
     let shimSHA256: String
+    /// The installer's assets dir (`runtimes.json` and `bin/`), as `catalog add` left it.
+    let assets: String
+    /// A scratch dir of the test's own, outside the host root and the assets.
+    let workDirectory: String
     let cluster: LocalCluster
     let operatorProcess: ChildProcess
     /// A client of the cluster, configured from the same kubeconfig file the operator reads.
     let client: KubernetesClient
     private let cleanup: Cleanup
 
-    private init(sandbox: ContainerdSandbox, image: String, originalConfig: Data, shimSHA256: String, cluster: LocalCluster,
-                 operatorProcess: ChildProcess, client: KubernetesClient, cleanup: Cleanup) {
+    private init(sandbox: ContainerdSandbox, image: String, originalConfig: Data, shimSHA256: String, assets: String,
+                 workDirectory: String, cluster: LocalCluster, operatorProcess: ChildProcess, client: KubernetesClient,
+                 cleanup: Cleanup) {
         self.sandbox = sandbox
         self.image = image
         self.originalConfig = originalConfig
         self.shimSHA256 = shimSHA256
+        self.assets = assets
+        self.workDirectory = workDirectory
         self.cluster = cluster
         self.operatorProcess = operatorProcess
         self.client = client
         self.cleanup = cleanup
     }
 
-    static func start() async throws -> EndToEndCluster {
+    /// - Parameter operatorArguments: extra `kwasm-operator run` flags (e.g. `--drift-interval 3s`,
+    ///   `--max-attempts 2`), after the ones every end-to-end test uses.
+    static func start(operatorArguments: [String] = []) async throws -> EndToEndCluster {
         let cleanup = Cleanup()
         do {
             // 1. A real containerd in a sandbox host root (own root, state, socket, network namespace).
@@ -111,14 +120,14 @@ final class EndToEndCluster: Sendable {
                 "run", "--kubeconfig", kubeconfig, "--namespace", namespace, "--runtimes", runtime,
                 "--installer-image", "ghcr.io/kwasm/kwasm-node-installer@sha256:\(digest)",
                 "--health-probe-bind-address", "127.0.0.1:0", "--metrics-bind-address", "0",
-            ], logPath: work + "/operator.log")
+            ] + operatorArguments, logPath: work + "/operator.log")
             cleanup.add { await operatorProcess.stop() }
 
             let client = try KubernetesClient(configuration: try ClientConfiguration.load(kubeconfigPath: kubeconfig))
             cleanup.add { try? await client.shutdown() }
             return EndToEndCluster(
-                sandbox: sandbox, image: image, originalConfig: originalConfig, shimSHA256: shimSHA256, cluster: cluster,
-                operatorProcess: operatorProcess, client: client, cleanup: cleanup)
+                sandbox: sandbox, image: image, originalConfig: originalConfig, shimSHA256: shimSHA256, assets: assets,
+                workDirectory: work, cluster: cluster, operatorProcess: operatorProcess, client: client, cleanup: cleanup)
         } catch {
             await cleanup.run()
             throw error
