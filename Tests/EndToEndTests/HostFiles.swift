@@ -33,9 +33,12 @@ extension EndToEndCluster {
 
     /// Every directory, file (with its bytes) and symlink of the host root that the installer could
     /// touch — everything except containerd's own working dirs (its root, state, log, `opt` plugin dir),
-    /// which a running containerd changes by itself. Keys are host paths.
+    /// which a running containerd changes by itself, and the installer's host lock (docs/security.md: an empty
+    /// flock file on the `/run` tmpfs, taken before anything is read; it holds no state). Keys are host paths.
     func hostTree() -> [String: HostEntry] {
-        let skipped = ["/var/lib/containerd", "/run/containerd", "/var/log/containerd.log", "/opt/containerd"]
+        let skipped = [
+            "/var/lib/containerd", "/run/containerd", "/var/log/containerd.log", "/opt/containerd", "/run/lock/kwasm.lock",
+        ]
         var tree: [String: HostEntry] = [:]
         let fm = FileManager.default
         guard let walker = fm.enumerator(atPath: sandbox.hostRoot) else { return tree }
