@@ -71,9 +71,16 @@ struct DriftRepairEndToEndTests {
         }
         let firstInstall = try #require(try await client.get(WasmNodeStatus.self, name: node).status?.installedTime?.date)
 
-        // Another tool puts its own config back (the bytes the node had before the install) and restarts containerd.
-        try EndToEndCluster.writeAtomically(e2e.originalConfig, to: e2e.sandbox.configPath)
-        try await offPool { try e2e.sandbox.restart(timeout: 60) }
+        // Another tool puts its own config back (the bytes the node had before the install) and restarts
+        // containerd. The test holds the installer's host lock meanwhile so that no drift check sees the
+        // new file with the old containerd still running (on a node that window exists too, and the
+        // check repairs it all the same — but containerd's restart count would then vary).
+        try await offPool {
+            try e2e.holdingHostLock {
+                try EndToEndCluster.writeAtomically(e2e.originalConfig, to: e2e.sandbox.configPath)
+                try e2e.sandbox.restart(timeout: 60)
+            }
+        }
         #expect(e2e.sandbox.startCount == 3)
 
         // The user-visible sequence: the label goes away, the status says Drifted, and after the

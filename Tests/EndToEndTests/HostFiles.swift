@@ -31,6 +31,22 @@ extension EndToEndCluster {
         }
     }
 
+    /// Runs `body` (blocking work: call it off the cooperative pool) holding the installer's host lock
+    /// (`/run/lock/kwasm.lock`, flock), which every install, uninstall and status run takes first: no
+    /// installer Job looks at the host halfway through `body`. Close-on-exec, so nothing `body` starts
+    /// (a containerd) inherits the lock.
+    func holdingHostLock<T>(_ body: () throws -> T) throws -> T {
+        let path = hostPath("/run/lock/kwasm.lock")
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CocoaError(.fileReadNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw CocoaError(.fileLocking, userInfo: [NSFilePathErrorKey: path]) }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
     /// Every directory, file (with its bytes) and symlink of the host root that the installer could
     /// touch — everything except containerd's own working dirs (its root, state, log, `opt` plugin dir),
     /// which a running containerd changes by itself, and the installer's host lock (docs/security.md: an empty
