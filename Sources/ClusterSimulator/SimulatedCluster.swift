@@ -237,9 +237,7 @@ public final class SimulatedCluster: Sendable {
     }
 
     static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date())
+        Timestamps.format(Date())
     }
 }
 

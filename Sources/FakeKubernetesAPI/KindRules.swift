@@ -152,6 +152,8 @@ enum KindRules {
     /// RFC 3339 in; out in UTC with no fraction (Time) or exactly six fractional digits
     /// (MicroTime), truncated like Go's formatting.
     static func reformat(_ text: String, micro: Bool) -> String? {
+        // Nearly every time the server sees is one it (or a client of the same form) wrote.
+        if Timestamps.isCanonical(text, micro: micro) { return text }
         var whole = text
         var digits = ""
         if let dot = text.firstIndex(of: ".") {
