@@ -64,7 +64,7 @@ public final class KubernetesClient: Sendable {
             APIRequest(method: .GET, path: path, query: options.queryItems, verb: .list, resource: type.resource.description))
         var list: ObjectList<R>
         do {
-            list = try JSONDecoder().decode(ObjectList<R>.self, from: Data(body))
+            list = try JSONDecoder.kubernetes(decodesSpec: options.decodesSpec).decode(ObjectList<R>.self, from: Data(body))
         } catch {
             throw KubernetesClientError(.decoding, "GET \(path): response is not a \(type.resource.kind)List: \(error)")
         }
@@ -101,7 +101,9 @@ public final class KubernetesClient: Sendable {
         let request = APIRequest(method: .GET, path: path, query: options.queryItems, verb: .watch, resource: type.resource.description)
         // Deadline of the whole stream: the server's own timeout plus slack, or effectively none.
         let timeout: Duration = options.timeoutSeconds.map { .seconds($0 + 60) } ?? .seconds(24 * 3600)
-        let reader = WatchReader<R>(transport: transport, request: request, timeout: timeout, maxEventBytes: options.maxEventBytes)
+        let reader = WatchReader<R>(
+            transport: transport, request: request, timeout: timeout, maxEventBytes: options.maxEventBytes,
+            decodesSpec: options.decodesSpec)
         return AsyncThrowingStream(unfolding: { try await reader.next() })
     }
 

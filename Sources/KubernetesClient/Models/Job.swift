@@ -17,6 +17,20 @@ public struct Job: KubernetesResource, Hashable {
         self.status = status
     }
 
+    enum CodingKeys: String, CodingKey {
+        case apiVersion, kind, metadata, spec, status
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
+        kind = try container.decodeIfPresent(String.self, forKey: .kind)
+        metadata = try container.decode(ObjectMeta.self, forKey: .metadata)
+        // A cache that reads only metadata and status skips the pod template (see WatchOptions.decodesSpec).
+        spec = decoder.skipsSpec ? nil : try container.decodeIfPresent(Spec.self, forKey: .spec)
+        status = try container.decodeIfPresent(Status.self, forKey: .status)
+    }
+
     /// `batch/v1.JobSpec`.
     public struct Spec: Codable, Sendable, Hashable {
         public var template: PodTemplateSpec

@@ -17,6 +17,20 @@ public struct Pod: KubernetesResource, Hashable {
         self.status = status
     }
 
+    enum CodingKeys: String, CodingKey {
+        case apiVersion, kind, metadata, spec, status
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        apiVersion = try container.decodeIfPresent(String.self, forKey: .apiVersion)
+        kind = try container.decodeIfPresent(String.self, forKey: .kind)
+        metadata = try container.decode(ObjectMeta.self, forKey: .metadata)
+        // A cache that reads only metadata and status skips the pod template (see WatchOptions.decodesSpec).
+        spec = decoder.skipsSpec ? nil : try container.decodeIfPresent(PodSpec.self, forKey: .spec)
+        status = try container.decodeIfPresent(Status.self, forKey: .status)
+    }
+
     /// `v1.PodStatus`.
     public struct Status: Codable, Sendable, Hashable {
         /// `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`.

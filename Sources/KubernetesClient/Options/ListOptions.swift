@@ -10,6 +10,10 @@ public struct ListOptions: Sendable, Hashable {
     /// `nil`: most recent (quorum read); `"0"`: any cached version.
     public var resourceVersion: String?
     public var resourceVersionMatch: String?
+    /// `false`: leave `spec` out of the decoded objects of kinds that support it (``Job``, ``Pod``),
+    /// for caches that read only metadata and status: their pod templates are most of the bytes and
+    /// most of the decoding time. Client-side only; the request is the same.
+    public var decodesSpec = true
 
     public init(
         labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil, continueToken: String? = nil,

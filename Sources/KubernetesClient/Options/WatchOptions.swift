@@ -9,6 +9,10 @@ public struct WatchOptions: Sendable, Hashable {
     public var timeoutSeconds: Int?
     /// Largest single event accepted; a larger one fails the stream with `eventTooLarge`.
     public var maxEventBytes: Int
+    /// `false`: leave `spec` out of the decoded objects of kinds that support it (``Job``, ``Pod``),
+    /// for caches that read only metadata and status: their pod templates are most of the bytes and
+    /// most of the decoding time. Client-side only; the request is the same.
+    public var decodesSpec = true
 
     public init(
         labelSelector: String? = nil, fieldSelector: String? = nil, resourceVersion: String? = nil,

@@ -3,8 +3,13 @@ import Foundation
 /// Decodes one framed watch event: `{"type": "ADDED", "object": {...}}`, in a single JSON parse.
 public enum WatchEventDecoder {
     public static func decode<R: KubernetesResource>(_ type: R.Type, frame: [UInt8]) throws -> WatchEvent<R> {
+        try decode(type, frame: frame, decoder: JSONDecoder())
+    }
+
+    /// Decodes with `decoder` (e.g. one that leaves `spec` out, see ``WatchOptions/decodesSpec``).
+    static func decode<R: KubernetesResource>(_ type: R.Type, frame: [UInt8], decoder: JSONDecoder) throws -> WatchEvent<R> {
         do {
-            var event = try JSONDecoder().decode(Wire<R>.self, from: Data(frame)).event
+            var event = try decoder.decode(Wire<R>.self, from: Data(frame)).event
             switch event {
             case .added(var object):
                 object.fillTypeMeta()

@@ -16,8 +16,10 @@ final class WatchReader<R: KubernetesResource>: @unchecked Sendable {
     private var pending: [[UInt8]] = []
     private var pendingIndex = 0
     private var finished = false
+    private let decoder: JSONDecoder
 
-    init(transport: HTTPTransport, request: APIRequest, timeout: Duration, maxEventBytes: Int) {
+    init(transport: HTTPTransport, request: APIRequest, timeout: Duration, maxEventBytes: Int, decodesSpec: Bool = true) {
+        self.decoder = JSONDecoder.kubernetes(decodesSpec: decodesSpec)
         self.transport = transport
         self.request = request
         self.timeout = timeout
@@ -29,7 +31,7 @@ final class WatchReader<R: KubernetesResource>: @unchecked Sendable {
             if pendingIndex < pending.count {
                 let frame = pending[pendingIndex]
                 pendingIndex += 1
-                return try WatchEventDecoder.decode(R.self, frame: frame)
+                return try WatchEventDecoder.decode(R.self, frame: frame, decoder: decoder)
             }
             pending = []
             pendingIndex = 0

@@ -24,22 +24,24 @@ public struct ListWatchSource<Object: KubernetesResource>: Sendable {
     ///   - pageSize: objects per list page.
     ///   - watchTimeout: the server ends each watch after a random time in this range (client-go
     ///     uses 5–10 minutes) so that connections get rebalanced; the watcher resumes seamlessly.
+    ///   - decodesSpec: `false` leaves `spec` out of Jobs and Pods (see ``WatchOptions/decodesSpec``).
     public static func client(
         _ client: KubernetesClient, namespace: String? = nil, labelSelector: String? = nil,
-        fieldSelector: String? = nil, pageSize: Int = 500, watchTimeout: ClosedRange<Int> = 300...600
+        fieldSelector: String? = nil, pageSize: Int = 500, watchTimeout: ClosedRange<Int> = 300...600,
+        decodesSpec: Bool = true
     ) -> ListWatchSource {
         ListWatchSource(
             listPage: { token in
-                try await client.list(
-                    Object.self, namespace: namespace,
-                    options: ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize, continueToken: token))
+                var options = ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector, limit: pageSize, continueToken: token)
+                options.decodesSpec = decodesSpec
+                return try await client.list(Object.self, namespace: namespace, options: options)
             },
             watch: { version in
-                client.watch(
-                    Object.self, namespace: namespace,
-                    options: WatchOptions(
-                        labelSelector: labelSelector, fieldSelector: fieldSelector, resourceVersion: version,
-                        allowBookmarks: true, timeoutSeconds: Int.random(in: watchTimeout)))
+                var options = WatchOptions(
+                    labelSelector: labelSelector, fieldSelector: fieldSelector, resourceVersion: version,
+                    allowBookmarks: true, timeoutSeconds: Int.random(in: watchTimeout))
+                options.decodesSpec = decodesSpec
+                return client.watch(Object.self, namespace: namespace, options: options)
             })
     }
 }
@@ -69,13 +71,15 @@ public struct Watcher<Object: KubernetesResource>: AsyncSequence, Sendable {
         self.logger = logger
     }
 
-    /// Watches `Object` through `client`; see ``ListWatchSource/client(_:namespace:labelSelector:fieldSelector:pageSize:watchTimeout:)``.
+    /// Watches `Object` through `client`; see ``ListWatchSource/client(_:namespace:labelSelector:fieldSelector:pageSize:watchTimeout:decodesSpec:)``.
     public init(
         client: KubernetesClient, namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
-        logger: Logger = Logger(label: "kubernetes-runtime.watcher")
+        decodesSpec: Bool = true, logger: Logger = Logger(label: "kubernetes-runtime.watcher")
     ) {
         self.init(
-            source: .client(client, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector),
+            source: .client(
+                client, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector,
+                decodesSpec: decodesSpec),
             logger: logger)
     }
 
