@@ -16,6 +16,9 @@ public enum WellKnown {
     public static let bootIDAnnotation = "kwasm.sh/boot-id"
     /// WasmNodeStatus annotation: the Node's containerRuntimeVersion at the last install or check.
     public static let containerRuntimeVersionAnnotation = "kwasm.sh/container-runtime-version"
+    /// Node annotation users set to retry a Failed node now: any value not yet seen starts a fresh
+    /// round of attempts (the WasmNodeStatus records the last value acted on, so it is level-based).
+    public static let retryAnnotation = "kwasm.sh/retry"
     /// Field manager for server-side apply and the name events are reported by.
     public static let fieldManager = "kwasm-operator"
     /// Where the installer container sees the host's root filesystem.

@@ -36,7 +36,7 @@ public struct OperatorConfiguration: Sendable, Equatable {
     /// How often a node waiting for a rollout slot looks again (a finished Job also wakes it).
     public var slotPollInterval: Duration = .seconds(30)
     /// Reconciles running at once (never two for the same node).
-    public var reconcileConcurrency = 16
+    public var reconcileConcurrency = 64
     /// Leader election timings (client-go defaults); tests shorten them.
     public var leaseDuration: Duration = .seconds(15)
     public var renewDeadline: Duration = .seconds(10)

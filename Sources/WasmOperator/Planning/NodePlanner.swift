@@ -335,6 +335,7 @@ public struct NodePlanner {
         ensureStatusObject(node: node)
         let current = status ?? .init()
         let installJob = InstallerJobName.name(operation: .install, node: nodeName)
+        let retryNow = retryRequested(node: node) && current.lastError != nil
 
         if current.phase == .ready, current.specHash == input.specHash {
             setLabel()
@@ -361,13 +362,13 @@ public struct NodePlanner {
             return
         }
         if current.phase == .unsupported || current.phase == .failed, current.specHash == input.specHash,
-           current.lastJob == installJob {
-            removeLabel()  // stays Failed until the spec changes or the node is re-annotated
+           current.lastJob == installJob, !retryNow {
+            removeLabel()  // stays Failed until the spec changes, the node is re-annotated or kwasm.sh/retry changes
             return
         }
 
         let retrying = current.specHash == input.specHash && current.lastJob == installJob
-            && current.lastError != nil
+            && current.lastError != nil && !retryNow
         let attempt = retrying ? (current.attempts ?? 0) + 1 : 1
         if retrying, let failedAt = current.lastError?.time?.date {
             let retryAt = failedAt.addingTimeInterval(backoff(after: current.attempts ?? 1).seconds)
@@ -424,7 +425,7 @@ public struct NodePlanner {
             failUninstall(code: "JobLost", message: "uninstaller Job \(uninstallJob) disappeared before it reported", at: now)
             return
         }
-        let retrying = current?.lastJob == uninstallJob && current?.lastError != nil
+        let retrying = current?.lastJob == uninstallJob && current?.lastError != nil && !retryRequested(node: node)
         if retrying {
             if current?.phase == .failed { return }
             if let failedAt = current?.lastError?.time?.date {
@@ -443,6 +444,14 @@ public struct NodePlanner {
             return
         }
         start(.uninstall, attempt: retrying ? (current?.attempts ?? 0) + 1 : 1)
+    }
+
+    /// Whether the Node's `kwasm.sh/retry` holds a value not acted on yet; records it as acted on
+    /// (on the WasmNodeStatus), so the same value retries once.
+    mutating func retryRequested(node: Node) -> Bool {
+        guard let value = node.metadata.annotations?[WellKnown.retryAnnotation] else { return false }
+        annotationsToRecord[WellKnown.retryAnnotation] = value
+        return input.status?.metadata.annotations?[WellKnown.retryAnnotation] != value
     }
 
     mutating func markInvalidAnnotation(_ selection: NodeSelection) {

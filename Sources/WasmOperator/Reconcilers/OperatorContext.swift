@@ -29,6 +29,8 @@ public final class OperatorContext: Sendable {
     let recentJobs = RecentWrites<Job>()
     let recentNodes = RecentWrites<Node>()
     let slots = Mutex(RolloutSlots())
+    /// Fed by the Node watch (``KwasmOperator``): the fleet size behind the auto rollout cap.
+    let selectedNodes: SelectedNodes
     private let selectedCount = Mutex<(at: Date, count: Int)?>(nil)
     private let wakeHandler = Mutex<(@Sendable ([String]) -> Void)?>(nil)
 
@@ -44,6 +46,7 @@ public final class OperatorContext: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.cleanup = cleanup
+        self.selectedNodes = SelectedNodes(configuration: configuration)
     }
 
     /// Where woken nodes go (the node controller's queue).
@@ -116,17 +119,16 @@ public final class OperatorContext: Sendable {
         return observation.operation.needsRolloutSlot && !observation.isFinished
     }
 
-    /// The rollout cap for the current fleet (the selected-node count is recomputed at most once a second).
+    /// The rollout cap for the current fleet. Selected nodes are counted from the Node watch's
+    /// events; in cleanup (every node with a status is uninstalled) the count is recomputed at
+    /// most once a second.
     func rolloutCap(now: Date) -> Int {
         if configuration.maxParallel > 0 { return configuration.maxParallel }
+        if !cleanup { return configuration.effectiveMaxParallel(selectedNodes: selectedNodes.count) }
         // Under the lock, so concurrent reconciles do not all recount the fleet at once.
         let count = selectedCount.withLock { cached -> Int in
             if let cached, now.timeIntervalSince(cached.at) < 1 { return cached.count }
-            let count = nodes.list().filter { node in
-                cleanup ? statuses.get(name: node.metadata.name ?? "") != nil
-                    : NodeSelection(labels: node.metadata.labels ?? [:], annotations: node.metadata.annotations ?? [:],
-                                    configuration: configuration).isSelected
-            }.count
+            let count = nodes.list().filter { node in statuses.get(name: node.metadata.name ?? "") != nil }.count
             cached = (now, count)
             return count
         }

@@ -73,17 +73,23 @@ public final class KwasmOperator: Sendable {
                 return try await NodeReconciler.reconcile(node, context)
             },
             errorPolicy: NodeReconciler.errorPolicy)
-        controller.watches(Watcher<Node>(client: client, logger: logger).reflect(into: context.nodes))
+        controller.watches(Watcher<Node>(client: client, logger: logger).reflect(into: context.nodes).map { @Sendable event in
+            context.selectedNodes.apply(event)
+            return event
+        })
         controller.owns(Watcher<WasmNodeStatus>(client: client, labelSelector: managed, logger: logger).reflect(into: context.statuses))
         // Jobs and Pods feed their store and the per-node index (index first: see ObjectsByNode).
-        controller.owns(Watcher<Job>(client: client, namespace: configuration.namespace, labelSelector: managed, logger: logger)
+        // The operator reads only their metadata and status: their pod templates are not decoded.
+        controller.owns(Watcher<Job>(
+            client: client, namespace: configuration.namespace, labelSelector: managed, decodesSpec: false, logger: logger)
             .map { @Sendable event in
                 context.jobsByNode.apply(event)
                 context.jobs.apply(event)
                 return event
             })
         controller.watches(
-            Watcher<Pod>(client: client, namespace: configuration.namespace, labelSelector: managed, logger: logger)
+            Watcher<Pod>(
+                client: client, namespace: configuration.namespace, labelSelector: managed, decodesSpec: false, logger: logger)
                 .map { @Sendable event in
                     context.podsByNode.apply(event)
                     context.pods.apply(event)
