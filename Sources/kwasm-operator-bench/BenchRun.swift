@@ -20,6 +20,14 @@ struct BenchResult {
     var idealSeconds: Double
     var annotationToJob: Percentiles
     var jobDoneToReady: Percentiles
+    /// A rollout slot freed (a Job succeeded) → the next waiting node's Job created.
+    var slotHandoff: Percentiles
+    /// Job created → Job succeeded (the simulated install time plus the simulator's own delay).
+    var jobRun: Percentiles
+    /// Time the benchmark took to annotate all nodes.
+    var annotateSeconds: Double
+    var reconcilesPerNode: Double
+    var meanReconcileMs: Double
     var requestsPerNode: [String: Double]
     var writesPerNode: Double
     var peakRSSMiB: Double
@@ -30,6 +38,10 @@ struct BenchResult {
         Swift.print(String(format: "converged in %.2f s (install time × waves under the cap: %.2f s; overhead %.2f ms/node)", convergeSeconds, idealSeconds, overheadPerNodeMs))
         Swift.print(String(format: "annotation seen → Job created: p50 %.1f ms, p99 %.1f ms", annotationToJob.p50, annotationToJob.p99))
         Swift.print(String(format: "Job succeeded → node Ready:    p50 %.1f ms, p99 %.1f ms", jobDoneToReady.p50, jobDoneToReady.p99))
+        Swift.print(String(format: "slot freed → next Job created: p50 %.1f ms, p99 %.1f ms", slotHandoff.p50, slotHandoff.p99))
+        Swift.print(String(format: "Job created → Job succeeded:   p50 %.1f ms, p99 %.1f ms (simulated install time + simulator)", jobRun.p50, jobRun.p99))
+        Swift.print(String(format: "annotating all nodes took %.2f s", annotateSeconds))
+        Swift.print(String(format: "node reconciles: %.2f per node, mean %.2f ms each", reconcilesPerNode, meanReconcileMs))
         let verbs = requestsPerNode.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
         Swift.print("operator API requests per node: \(verbs) (writes \(String(format: "%.2f", writesPerNode)))")
         Swift.print(String(format: "operator peak RSS: %.1f MiB", peakRSSMiB))
@@ -102,6 +114,7 @@ struct BenchRun {
             }
             try await group.waitForAll()
         }
+        let annotated = ContinuousClock.now - start
         let endDeadline = ContinuousClock.now + timeout
         while timeline.state.withLock({ $0.ready.count }) < nodes {
             guard ContinuousClock.now < endDeadline else { throw BenchError("timed out: \(timeline.state.withLock { $0.ready.count })/\(nodes) Ready") }
@@ -112,17 +125,28 @@ struct BenchRun {
         let rss = peakRSS(pid: operatorProcess.processIdentifier)
         let metrics = try await httpGet(port: metricsPort, path: "/metrics")
         let requests = parseRequests(metrics)
+        let reconciles = sample(metrics, "kwasm_reconcile_duration_seconds_count")
+        let reconcileSeconds = sample(metrics, "kwasm_reconcile_duration_seconds_sum")
 
         let state = timeline.state.withLock { $0 }
         func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
         let toJob = state.jobCreated.compactMap { node, created in state.annotated[node].map { ms(created - $0) } }
         let toReady = state.ready.compactMap { node, ready in state.jobDone[node].map { ms(ready - $0) } }
         let cap = maxParallel > 0 ? maxParallel : max(1, (nodes + 9) / 10)
+        // The i-th Job beyond the cap can start once the (i - cap)-th Job finished.
+        let created = state.jobCreated.values.sorted()
+        let done = state.jobDone.values.sorted()
+        let handoff = created.indices.dropFirst(cap).compactMap { index in
+            index - cap < done.count ? max(0, ms(created[index] - done[index - cap])) : nil
+        }
+        let run = state.jobDone.compactMap { node, finished in state.jobCreated[node].map { ms(finished - $0) } }
         let waves = (nodes + cap - 1) / cap
         let writes = ["create", "update", "patch", "delete"].reduce(0.0) { $0 + (requests[$1] ?? 0) }
         return BenchResult(
             nodes: nodes, convergeSeconds: ms(converged) / 1000, idealSeconds: Double(waves * installMilliseconds) / 1000,
             annotationToJob: Percentiles(toJob), jobDoneToReady: Percentiles(toReady),
+            slotHandoff: Percentiles(handoff), jobRun: Percentiles(run), annotateSeconds: ms(annotated) / 1000,
+            reconcilesPerNode: reconciles / Double(nodes), meanReconcileMs: reconciles > 0 ? reconcileSeconds * 1000 / reconciles : .nan,
             requestsPerNode: requests.mapValues { $0 / Double(nodes) }, writesPerNode: writes / Double(nodes),
             peakRSSMiB: rss / 1024)
     }
@@ -134,7 +158,9 @@ struct BenchRun {
             group.addTask {
                 while !Task.isCancelled {
                     do {
-                        for try await event in client.watch(Job.self, namespace: "kwasm", options: WatchOptions(allowBookmarks: false)) {
+                        var options = WatchOptions(allowBookmarks: false)
+                        options.decodesSpec = false
+                        for try await event in client.watch(Job.self, namespace: "kwasm", options: options) {
                             guard let job = event.object, let node = job.metadata.annotations?["kwasm.sh/node"],
                                   job.metadata.labels?["kwasm.sh/operation"] == "install" else { continue }
                             let now = ContinuousClock.now
@@ -172,6 +198,14 @@ struct BenchRun {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw BenchError("operator metrics endpoint did not come up")
+    }
+
+    /// The value of an unlabelled sample, e.g. `kwasm_reconcile_duration_seconds_count`.
+    func sample(_ reply: HTTPReply, _ name: String) -> Double {
+        for line in reply.body.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.split(separator: " ").last ?? "") ?? .nan
+        }
+        return .nan
     }
 
     /// `kwasm_api_requests_total{verb="…",…} N` summed by verb.
