@@ -92,6 +92,37 @@ import Testing
         #expect(world.step().startJob == .init(operation: .install, attempt: 1))
     }
 
+    @Test func aNewRetryAnnotationValueRetriesAFailedNodeOnce() throws {
+        var configuration = PlannerWorld.defaultConfiguration
+        configuration.maxAttempts = 1
+        var world = PlannerWorld(configuration: configuration)
+        world.step()
+        world.finishJob(.install, report: PlannerWorld.failed("ChecksumMismatch"))
+        world.step()
+        #expect(world.phase == .failed)
+        world.now += 3600
+        #expect(!world.step().hasWrites, "Failed stays Failed")
+
+        // `kubectl annotate node worker-1 kwasm.sh/retry=1`: a fresh round of attempts, at once.
+        world.node?.metadata.annotations?[WellKnown.retryAnnotation] = "1"
+        let retry = world.step()
+        #expect(retry.startJob == .init(operation: .install, attempt: 1))
+        #expect(world.status?.metadata.annotations?[WellKnown.retryAnnotation] == "1", "the value acted on is recorded")
+        world.finishJob(.install, report: PlannerWorld.failed("ChecksumMismatch"))
+        world.step()
+        #expect(world.phase == .failed)
+        world.now += 3600
+        #expect(!world.step().hasWrites, "the same value does not retry again")
+
+        world.node?.metadata.annotations?[WellKnown.retryAnnotation] = "2"
+        #expect(world.step().startJob == .init(operation: .install, attempt: 1))
+        world.finishJob(.install, report: PlannerWorld.installed())
+        world.settle()
+        #expect(world.phase == .ready)
+        #expect(world.status?.status?.attempts == 1)
+        #expect(world.jobsCreated.count == 3)
+    }
+
     @Test func unsupportedNodesAreNotRetried() {
         var world = PlannerWorld()
         world.step()
