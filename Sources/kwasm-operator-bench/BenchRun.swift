@@ -27,6 +27,9 @@ struct BenchResult {
     /// Time the benchmark took to annotate all nodes.
     var annotateSeconds: Double
     var reconcilesPerNode: Double
+    /// CPU time (user + system) of the operator and of the simulated cluster (fake API server + kubelet).
+    var operatorCPUSeconds: Double
+    var clusterCPUSeconds: Double
     var meanReconcileMs: Double
     var requestsPerNode: [String: Double]
     var writesPerNode: Double
@@ -45,6 +48,7 @@ struct BenchResult {
         let verbs = requestsPerNode.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
         Swift.print("operator API requests per node: \(verbs) (writes \(String(format: "%.2f", writesPerNode)))")
         Swift.print(String(format: "operator peak RSS: %.1f MiB", peakRSSMiB))
+        Swift.print(String(format: "CPU time during the run: operator %.2f s, simulated cluster %.2f s", operatorCPUSeconds, clusterCPUSeconds))
     }
 }
 
@@ -98,6 +102,8 @@ struct BenchRun {
         try await waitForMetrics(port: metricsPort)
         try await Task.sleep(for: .milliseconds(500))
 
+        let operatorCPUAtStart = cpuSeconds(pid: operatorProcess.processIdentifier)
+        let clusterCPUAtStart = cpuSeconds(pid: cluster.processIdentifier)
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             let names = (0..<nodes).map { "node-\($0)" }
@@ -123,6 +129,8 @@ struct BenchRun {
         }
         let converged = timeline.state.withLock { $0.ready.values.max() ?? .now } - start
         let rss = peakRSS(pid: operatorProcess.processIdentifier)
+        let operatorCPU = cpuSeconds(pid: operatorProcess.processIdentifier) - operatorCPUAtStart
+        let clusterCPU = cpuSeconds(pid: cluster.processIdentifier) - clusterCPUAtStart
         let metrics = try await httpGet(port: metricsPort, path: "/metrics")
         let requests = parseRequests(metrics)
         let reconciles = sample(metrics, "kwasm_reconcile_duration_seconds_count")
@@ -146,7 +154,7 @@ struct BenchRun {
             nodes: nodes, convergeSeconds: ms(converged) / 1000, idealSeconds: Double(waves * installMilliseconds) / 1000,
             annotationToJob: Percentiles(toJob), jobDoneToReady: Percentiles(toReady),
             slotHandoff: Percentiles(handoff), jobRun: Percentiles(run), annotateSeconds: ms(annotated) / 1000,
-            reconcilesPerNode: reconciles / Double(nodes), meanReconcileMs: reconciles > 0 ? reconcileSeconds * 1000 / reconciles : .nan,
+            reconcilesPerNode: reconciles / Double(nodes), operatorCPUSeconds: operatorCPU, clusterCPUSeconds: clusterCPU, meanReconcileMs: reconciles > 0 ? reconcileSeconds * 1000 / reconciles : .nan,
             requestsPerNode: requests.mapValues { $0 / Double(nodes) }, writesPerNode: writes / Double(nodes),
             peakRSSMiB: rss / 1024)
     }
@@ -238,6 +246,16 @@ func spawn(_ path: String, _ arguments: [String], log: String) throws -> Process
     process.standardError = handle
     try process.run()
     return process
+}
+
+/// User + system CPU time of a process so far, seconds (`/proc/PID/stat` fields 14 and 15).
+func cpuSeconds(pid: Int32) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = text.lastIndex(of: ")") else { return .nan }
+    // Fields after the command name start at field 3.
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// VmHWM of a process, KiB.

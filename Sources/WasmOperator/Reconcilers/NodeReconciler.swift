@@ -121,7 +121,11 @@ struct PlanExecutor {
         if let start = plan.startJob {
             let job = context.jobBuilder.job(operation: start.operation, node: node, attempt: start.attempt)
             do {
-                let created = try await client.create(job, namespace: context.configuration.namespace)
+                var created = try await client.create(job, namespace: context.configuration.namespace)
+                // Kept like the Job cache keeps Jobs: without the pod template (read-your-writes
+                // holds every Job created in the last 30 s; with templates that was most of the
+                // operator's memory in a large rollout).
+                created.spec = nil
                 context.recentJobs.wrote(created)
                 context.logger.info("started installer Job", metadata: [
                     "node": "\(name)", "job": "\(created.metadata.name ?? "")", "operation": "\(start.operation.rawValue)",
