@@ -1,5 +1,6 @@
 import Foundation
 import KubernetesClient
+import KubernetesRuntime
 import Synchronization
 
 /// Read-your-own-writes on top of the watch caches: the objects this operator just wrote,
@@ -25,6 +26,29 @@ final class RecentWrites<Object: KubernetesResource>: Sendable {
 
     func deleted(name: String, uid: String?) {
         entries.withLock { $0[name] = Entry(object: nil, uid: uid, at: Date()) }
+    }
+
+    /// A watch event was applied to the cache: forget our write once the cache shows it (or
+    /// shows that object gone). Keeps this set to the writes in flight, so ``pending(where:)``,
+    /// read on every reconcile, stays small in a large rollout. Call after the cache applied it.
+    func observed(_ event: WatcherEvent<Object>) {
+        switch event {
+        case .restarted:
+            return  // entries expire or ``resolve(name:cached:)`` settles them
+        case .applied(let object), .deleted(let object):
+            guard let name = object.metadata.name else { return }
+            let gone: Bool
+            if case .deleted = event { gone = true } else { gone = false }
+            entries.withLock { entries in
+                guard let entry = entries[name] else { return }
+                let sameObject = entry.uid == nil || entry.uid == object.metadata.uid
+                if gone {
+                    if sameObject { entries[name] = nil }
+                } else if let written = entry.object, sameObject, Self.version(object) >= Self.version(written) {
+                    entries[name] = nil
+                }
+            }
+        }
     }
 
     /// The newer of the cached object and our last write of it.

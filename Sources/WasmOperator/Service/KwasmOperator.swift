@@ -73,11 +73,18 @@ public final class KwasmOperator: Sendable {
                 return try await NodeReconciler.reconcile(node, context)
             },
             errorPolicy: NodeReconciler.errorPolicy)
+        // Each cache is updated before its read-your-writes set forgets the writes it now shows.
         controller.watches(Watcher<Node>(client: client, logger: logger).reflect(into: context.nodes).map { @Sendable event in
             context.selectedNodes.apply(event)
+            context.recentNodes.observed(event)
             return event
         })
-        controller.owns(Watcher<WasmNodeStatus>(client: client, labelSelector: managed, logger: logger).reflect(into: context.statuses))
+        controller.owns(Watcher<WasmNodeStatus>(client: client, labelSelector: managed, logger: logger)
+            .reflect(into: context.statuses)
+            .map { @Sendable event in
+                context.recentStatuses.observed(event)
+                return event
+            })
         // Jobs and Pods feed their store and the per-node index (index first: see ObjectsByNode).
         // The operator reads only their metadata and status: their pod templates are not decoded.
         controller.owns(Watcher<Job>(
