@@ -75,7 +75,20 @@ public final class Store<Object: KubernetesResource>: Sendable {
     /// All cached objects, ordered by key.
     public func list() -> [Object] {
         let snapshot = state.withLock { $0.objects }
-        return snapshot.sorted { $0.key < $1.key }.map(\.value)
+        // Sort the keys, not the (key, object) pairs: moving large objects around is the cost.
+        return snapshot.keys.sorted().map { snapshot[$0]! }
+    }
+
+    /// Folds over the cached objects in no particular order, under the store's lock: nothing
+    /// is copied or sorted, so periodic aggregates (counts per phase) stay cheap on a large
+    /// cache. A snapshot held across writes (as ``list()`` returns) makes the next write copy
+    /// the whole cache. Keep `update` short; it blocks the watch that feeds this store.
+    public func reduce<Result: Sendable>(into initial: Result, _ update: (inout Result, Object) -> Void) -> Result {
+        state.withLock { state in
+            var result = initial
+            for object in state.objects.values { update(&result, object) }
+            return result
+        }
     }
 
     /// The cached objects for which `predicate` holds, ordered by key.

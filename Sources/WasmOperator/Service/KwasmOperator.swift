@@ -92,6 +92,7 @@ public final class KwasmOperator: Sendable {
             .map { @Sendable event in
                 context.jobsByNode.apply(event)
                 context.jobs.apply(event)
+                context.recentJobs.observed(event)
                 return event
             })
         controller.watches(
@@ -170,14 +171,13 @@ struct MetricsRefresher: Service {
         // Graceful shutdown cancels the loop; that is a normal end, not a failure.
         _ = try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                var counts: [String: Int] = [:]
-                for status in context.statuses.list() {
+                let counts = context.statuses.reduce(into: [String: Int]()) { counts, status in
                     if let phase = status.status?.phase?.rawValue { counts[phase, default: 0] += 1 }
                 }
                 context.metrics.setNodesPerPhase(counts)
-                let running = context.jobs.list().filter { job in
-                    InstallerJobObservation(job: job, pods: []).map { !$0.isFinished } ?? false
-                }.count
+                let running = context.jobs.reduce(into: 0) { running, job in
+                    if InstallerJobObservation(job: job, pods: []).map({ !$0.isFinished }) ?? false { running += 1 }
+                }
                 context.metrics.setJobsInFlight(running)
                 try await Task.sleep(for: .seconds(2))
             }

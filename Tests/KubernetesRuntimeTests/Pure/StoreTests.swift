@@ -22,6 +22,16 @@ import Testing
         #expect(store.list(matching: { $0.data != nil }).map { $0.metadata.name } == ["c"])
     }
 
+    @Test func reduceAggregatesEveryCachedObjectWithoutASnapshot() {
+        let store = Store<TestObject>()
+        store.apply(.restarted([TestObject("a", value: "x"), TestObject("b", value: "y"), TestObject("c", value: "x")]))
+        store.apply(.deleted(TestObject("b")))
+        let counts = store.reduce(into: [String: Int]()) { counts, object in
+            counts[object.data?["value"] ?? "", default: 0] += 1
+        }
+        #expect(counts == ["x": 2])
+    }
+
     @Test func waitUntilSyncedReturnsOnceTheFirstListArrives() async {
         let store = Store<TestObject>()
         #expect(!store.isSynced)
