@@ -39,11 +39,11 @@ struct BenchCommand: AsyncParsableCommand {
             results.append(result)
         }
         print("\nsummary")
-        print("nodes  converge_s  ideal_s  overhead_ms/node  p50_annot→job_ms  p99_annot→job_ms  p50_done→ready_ms  p99_done→ready_ms  writes/node  peak_rss_MiB")
+        print("nodes  converge_s  ideal_s  overhead_ms/node  p50_annot→job_ms  p99_annot→job_ms  p50_done→ready_ms  p99_done→ready_ms  writes/node  peak_rss_MiB  converged_writes")
         for r in results {
-            print(String(format: "%5d  %10.2f  %7.2f  %16.2f  %16.1f  %16.1f  %17.1f  %17.1f  %11.2f  %12.1f",
+            print(String(format: "%5d  %10.2f  %7.2f  %16.2f  %16.1f  %16.1f  %17.1f  %17.1f  %11.2f  %12.1f  %16.0f",
                          r.nodes, r.convergeSeconds, r.idealSeconds, r.overheadPerNodeMs, r.annotationToJob.p50, r.annotationToJob.p99,
-                         r.jobDoneToReady.p50, r.jobDoneToReady.p99, r.writesPerNode, r.peakRSSMiB))
+                         r.jobDoneToReady.p50, r.jobDoneToReady.p99, r.writesPerNode, r.peakRSSMiB, r.convergedWrites))
         }
     }
 }

@@ -34,6 +34,10 @@ struct BenchResult {
     var requestsPerNode: [String: Double]
     var writesPerNode: Double
     var peakRSSMiB: Double
+    /// After convergence every Node was touched (an unrelated annotation) so each is reconciled
+    /// again: the reconciles that followed and the write requests they made (should be 0).
+    var convergedReconciles: Double
+    var convergedWrites: Double
 
     var overheadPerNodeMs: Double { max(0, convergeSeconds - idealSeconds) * 1000 / Double(nodes) }
 
@@ -48,6 +52,7 @@ struct BenchResult {
         let verbs = requestsPerNode.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
         Swift.print("operator API requests per node: \(verbs) (writes \(String(format: "%.2f", writesPerNode)))")
         Swift.print(String(format: "operator peak RSS: %.1f MiB", peakRSSMiB))
+        Swift.print(String(format: "re-reconciling the converged nodes (each Node touched): %.0f reconciles, %.0f writes", convergedReconciles, convergedWrites))
         Swift.print(String(format: "CPU time during the run: operator %.2f s, simulated cluster %.2f s", operatorCPUSeconds, clusterCPUSeconds))
     }
 }
@@ -105,20 +110,8 @@ struct BenchRun {
         let operatorCPUAtStart = cpuSeconds(pid: operatorProcess.processIdentifier)
         let clusterCPUAtStart = cpuSeconds(pid: cluster.processIdentifier)
         let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let names = (0..<nodes).map { "node-\($0)" }
-            let perWorker = (names.count + 31) / 32
-            for worker in 0..<32 {
-                let slice = names.dropFirst(worker * perWorker).prefix(perWorker)
-                group.addTask {
-                    for name in slice {
-                        timeline.state.withLock { $0.annotated[name] = .now }
-                        let patch: JSONValue = .object(["metadata": .object(["annotations": .object(["kwasm.sh/kwasm-node": .string("true")])])])
-                        let _: Node = try await client.mergePatch(Node.self, name: name, patch: patch)
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await annotateAllNodes(client: client, "kwasm.sh/kwasm-node", "true") { name in
+            timeline.state.withLock { $0.annotated[name] = .now }
         }
         let annotated = ContinuousClock.now - start
         let endDeadline = ContinuousClock.now + timeout
@@ -135,6 +128,8 @@ struct BenchRun {
         let requests = parseRequests(metrics)
         let reconciles = sample(metrics, "kwasm_reconcile_duration_seconds_count")
         let reconcileSeconds = sample(metrics, "kwasm_reconcile_duration_seconds_sum")
+
+        let (convergedReconciles, convergedWrites) = try await reconcileConverged(client: client, metricsPort: metricsPort)
 
         let state = timeline.state.withLock { $0 }
         func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
@@ -156,7 +151,50 @@ struct BenchRun {
             slotHandoff: Percentiles(handoff), jobRun: Percentiles(run), annotateSeconds: ms(annotated) / 1000,
             reconcilesPerNode: reconciles / Double(nodes), operatorCPUSeconds: operatorCPU, clusterCPUSeconds: clusterCPU, meanReconcileMs: reconciles > 0 ? reconcileSeconds * 1000 / reconciles : .nan,
             requestsPerNode: requests.mapValues { $0 / Double(nodes) }, writesPerNode: writes / Double(nodes),
-            peakRSSMiB: rss / 1024)
+            peakRSSMiB: rss / 1024, convergedReconciles: convergedReconciles, convergedWrites: convergedWrites)
+    }
+
+    /// Sets one annotation on every simulated Node, 32 patches in flight.
+    func annotateAllNodes(
+        client: KubernetesClient, _ key: String, _ value: String, beforePatching: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws {
+        let patch: JSONValue = .object(["metadata": .object(["annotations": .object([key: .string(value)])])])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let names = (0..<nodes).map { "node-\($0)" }
+            let perWorker = (names.count + 31) / 32
+            for worker in 0..<32 {
+                let slice = names.dropFirst(worker * perWorker).prefix(perWorker)
+                group.addTask {
+                    for name in slice {
+                        beforePatching(name)
+                        let _: Node = try await client.mergePatch(Node.self, name: name, patch: patch)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Touches every (converged) Node with an annotation the operator ignores, waits until each
+    /// was reconciled again, and returns those reconciles and the writes they issued.
+    func reconcileConverged(client: KubernetesClient, metricsPort: Int) async throws -> (reconciles: Double, writes: Double) {
+        func snapshot() async throws -> (reconciles: Double, writes: Double) {
+            let metrics = try await httpGet(port: metricsPort, path: "/metrics")
+            let requests = parseRequests(metrics)
+            return (sample(metrics, "kwasm_reconcile_duration_seconds_count"),
+                    ["create", "update", "patch", "delete"].reduce(0.0) { $0 + (requests[$1] ?? 0) })
+        }
+        // Let the last Ready nodes' own watch events settle first.
+        try await Task.sleep(for: .seconds(2))
+        let before = try await snapshot()
+        try await annotateAllNodes(client: client, "bench.kwasm.sh/touched", "1")
+        let deadline = ContinuousClock.now + timeout
+        while try await snapshot().reconciles < before.reconciles + Double(nodes), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try await Task.sleep(for: .seconds(1))
+        let after = try await snapshot()
+        return (after.reconciles - before.reconciles, after.writes - before.writes)
     }
 
     /// Watches Jobs and WasmNodeStatuses, noting when each node's install Job appeared and
