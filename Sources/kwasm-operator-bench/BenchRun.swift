@@ -144,7 +144,7 @@ struct BenchRun {
         }
         let run = state.jobDone.compactMap { node, finished in state.jobCreated[node].map { ms(finished - $0) } }
         let waves = (nodes + cap - 1) / cap
-        let writes = ["create", "update", "patch", "delete"].reduce(0.0) { $0 + (requests[$1] ?? 0) }
+        let writes = writeCount(requests)
         return BenchResult(
             nodes: nodes, convergeSeconds: ms(converged) / 1000, idealSeconds: Double(waves * installMilliseconds) / 1000,
             annotationToJob: Percentiles(toJob), jobDoneToReady: Percentiles(toReady),
@@ -182,7 +182,7 @@ struct BenchRun {
             let metrics = try await httpGet(port: metricsPort, path: "/metrics")
             let requests = parseRequests(metrics)
             return (sample(metrics, "kwasm_reconcile_duration_seconds_count"),
-                    ["create", "update", "patch", "delete"].reduce(0.0) { $0 + (requests[$1] ?? 0) })
+                    writeCount(requests))
         }
         // Let the last Ready nodes' own watch events settle first.
         try await Task.sleep(for: .seconds(2))
@@ -252,6 +252,11 @@ struct BenchRun {
             return Double(line.split(separator: " ").last ?? "") ?? .nan
         }
         return .nan
+    }
+
+    /// Write requests among requests counted by verb.
+    func writeCount(_ requests: [String: Double]) -> Double {
+        ["create", "update", "patch", "delete"].reduce(0.0) { $0 + (requests[$1] ?? 0) }
     }
 
     /// `kwasm_api_requests_total{verb="…",…} N` summed by verb.

@@ -122,9 +122,8 @@ struct PlanExecutor {
             let job = context.jobBuilder.job(operation: start.operation, node: node, attempt: start.attempt)
             do {
                 var created = try await client.create(job, namespace: context.configuration.namespace)
-                // Kept like the Job cache keeps Jobs: without the pod template (read-your-writes
-                // holds every Job created in the last 30 s; with templates that was most of the
-                // operator's memory in a large rollout).
+                // Kept like the Job cache keeps Jobs: without the pod template, which nothing
+                // reads and which was most of a Job's memory.
                 created.spec = nil
                 context.recentJobs.wrote(created)
                 context.logger.info("started installer Job", metadata: [

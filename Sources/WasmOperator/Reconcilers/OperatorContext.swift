@@ -128,7 +128,7 @@ public final class OperatorContext: Sendable {
         // Under the lock, so concurrent reconciles do not all recount the fleet at once.
         let count = selectedCount.withLock { cached -> Int in
             if let cached, now.timeIntervalSince(cached.at) < 1 { return cached.count }
-            let withStatus = Set(statuses.reduce(into: [String]()) { names, status in names.append(status.metadata.name ?? "") })
+            let withStatus = statuses.reduce(into: Set<String>()) { names, status in names.insert(status.metadata.name ?? "") }
             let count = nodes.reduce(into: 0) { count, node in
                 if withStatus.contains(node.metadata.name ?? "") { count += 1 }
             }

@@ -35,19 +35,20 @@ final class RecentWrites<Object: KubernetesResource>: Sendable {
         switch event {
         case .restarted:
             return  // entries expire or ``resolve(name:cached:)`` settles them
-        case .applied(let object), .deleted(let object):
-            guard let name = object.metadata.name else { return }
-            let gone: Bool
-            if case .deleted = event { gone = true } else { gone = false }
-            entries.withLock { entries in
-                guard let entry = entries[name] else { return }
-                let sameObject = entry.uid == nil || entry.uid == object.metadata.uid
-                if gone {
-                    if sameObject { entries[name] = nil }
-                } else if let written = entry.object, sameObject, Self.version(object) >= Self.version(written) {
-                    entries[name] = nil
-                }
-            }
+        case .applied(let object):
+            forget(object, gone: false)
+        case .deleted(let object):
+            forget(object, gone: true)
+        }
+    }
+
+    private func forget(_ object: Object, gone: Bool) {
+        guard let name = object.metadata.name else { return }
+        entries.withLock { entries in
+            guard let entry = entries[name], entry.uid == nil || entry.uid == object.metadata.uid else { return }
+            // Our delete shows once the object is gone; our write once a version at least as new is.
+            let shown = gone || entry.object.map { Self.version(object) >= Self.version($0) } ?? false
+            if shown { entries[name] = nil }
         }
     }
 
