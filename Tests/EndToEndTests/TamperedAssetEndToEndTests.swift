@@ -90,9 +90,13 @@ struct TamperedAssetEndToEndTests {
         #expect(history.contains { $0.phase == "Installing" && $0.attempts == Self.maxAttempts }, "status history: \(history)")
         #expect(!history.contains { $0.phase == "Ready" }, "status history: \(history)")
 
-        // `kubectl get events`: Warning InstallFailed on the Node, naming the code.
-        let events = try await client.list(Event.self).items.filter {
-            $0.reason == "InstallFailed" && $0.regarding?.kind == "Node" && $0.regarding?.name == node
+        // `kubectl get events`: Warning InstallFailed on the Node, naming the code. The operator
+        // records events after it writes the status, so the last one may land a moment later.
+        let events = try await steps.waitFor("the InstallFailed event that gives up on Node \(node)", e2e) { () -> [Event]? in
+            let events = try await client.list(Event.self).items.filter {
+                $0.reason == "InstallFailed" && $0.regarding?.kind == "Node" && $0.regarding?.name == node
+            }
+            return events.contains { $0.note?.contains("giving up") == true } ? events : nil
         }
         #expect(!events.isEmpty, "no InstallFailed event for Node \(node)")
         #expect(events.allSatisfy { $0.type == "Warning" }, "events: \(events.map { "\($0.type ?? "") \($0.note ?? "")" })")
