@@ -1,18 +1,27 @@
 import Foundation
 
 /// The rollout cap: at most `cap` nodes run an install or uninstall Job at once, so containerd
-/// is never restarted fleet-wide. Nodes whose Jobs are visible in the Job cache count, plus
+/// is never restarted fleet-wide. Nodes whose Jobs are visible in the Job cache count (until
+/// the result is recorded and the Job deleted), plus
 /// nodes granted a slot whose Job the cache does not show yet (so two concurrent reconciles
 /// cannot both take the last slot).
 public struct RolloutSlots: Sendable {
     /// Granted, Job not yet seen: node → when granted.
     private(set) var pending: [String: Date] = [:]
-    /// Nodes that asked and were refused, oldest first: woken when a slot frees.
-    private(set) var waiting: [String] = []
-    /// A grant whose Job never shows up (creation failed without `release`) expires.
+    /// Nodes that asked and were refused, oldest first (from `waitingHead`): woken when a slot frees.
+    private var waitingOrder: [String] = []
+    private var waitingHead = 0
+    /// The nodes in `waitingOrder[waitingHead...]`; thousands wait in a large rollout, so
+    /// membership must not scan the queue.
+    private var waitingSet: Set<String> = []
+    /// A grant whose Job never shows up (creation failed without `release`, or a woken node
+    /// that no longer needs it) expires.
     let pendingTimeout: TimeInterval
 
     public init(pendingTimeout: TimeInterval = 30) { self.pendingTimeout = pendingTimeout }
+
+    /// Nodes waiting for a slot, oldest first.
+    public var waiting: [String] { waitingOrder[waitingHead...].filter { waitingSet.contains($0) } }
 
     /// Nodes counted against the cap.
     func inFlight(active: Set<String>, now: Date) -> Set<String> {
@@ -31,11 +40,11 @@ public struct RolloutSlots: Sendable {
         let busy = active.union(pending.keys)
         if busy.contains(node) { return true }
         guard busy.count < cap else {
-            if !waiting.contains(node) { waiting.append(node) }
+            if waitingSet.insert(node).inserted { waitingOrder.append(node) }
             return false
         }
         pending[node] = now
-        waiting.removeAll { $0 == node }
+        forget(node)
         return true
     }
 
@@ -46,21 +55,30 @@ public struct RolloutSlots: Sendable {
 
     /// A node stopped waiting (its plan no longer needs a slot).
     public mutating func forget(_ node: String) {
-        waiting.removeAll { $0 == node }
+        // Left in `waitingOrder` and skipped when popped: removing it there would scan the queue.
+        waitingSet.remove(node)
     }
 
-    /// Waiting nodes to wake because slots are free now (the cap grew as nodes were selected,
-    /// or a grant expired): without this they would wait for a Job to finish, and the rollout
-    /// would keep the parallelism it had when they were refused.
+    /// Waiting nodes to wake because slots are free now (a Job was recorded and deleted, the
+    /// cap grew as nodes were selected, or a grant expired), oldest first. Each woken node is
+    /// granted its slot now, so that no other node takes it before the woken node's reconcile
+    /// runs and a free slot wakes one node, not every waiting one.
     public mutating func popWaitingForFreeSlots(active: Set<String>, cap: Int, now: Date) -> [String] {
-        guard !waiting.isEmpty else { return [] }
-        return popWaiting(cap - inFlight(active: active, now: now).count)
-    }
-
-    /// Up to `count` waiting nodes to wake, oldest first.
-    public mutating func popWaiting(_ count: Int) -> [String] {
-        let woken = Array(waiting.prefix(max(0, count)))
-        waiting.removeFirst(woken.count)
+        guard !waitingSet.isEmpty else { return [] }
+        var free = cap - inFlight(active: active, now: now).count
+        var woken: [String] = []
+        while free > 0, waitingHead < waitingOrder.count {
+            let node = waitingOrder[waitingHead]
+            waitingHead += 1
+            guard waitingSet.remove(node) != nil, !active.contains(node) else { continue }
+            pending[node] = now
+            woken.append(node)
+            free -= 1
+        }
+        if waitingHead > 64, waitingHead * 2 > waitingOrder.count {
+            waitingOrder.removeFirst(waitingHead)
+            waitingHead = 0
+        }
         return woken
     }
 }

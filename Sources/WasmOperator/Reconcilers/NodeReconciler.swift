@@ -39,8 +39,6 @@ public enum NodeReconciler {
         let pods = context.pods(for: name)
         let jobs = context.jobs(for: name).compactMap { InstallerJobObservation(job: $0, pods: pods) }
         let now = Date()
-        let running = context.nodesWithRunningRolloutJobs()
-        let cap = context.rolloutCap(now: now)
 
         func plan(slot: Bool) -> NodePlan {
             NodePlanner.plan(NodePlanInput(
@@ -48,17 +46,17 @@ public enum NodeReconciler {
                 specHash: context.specHash, now: now, rolloutSlotAvailable: slot, cleanup: context.cleanup))
         }
 
-        let available = context.slots.withLock { $0.available(for: name, active: running, cap: cap, now: now) }
+        let available = context.withSlots { slots, running, cap in slots.available(for: name, active: running, cap: cap, now: now) }
         var plan = plan(slot: available)
         var holdsSlot = false
         if let start = plan.startJob, start.operation.needsRolloutSlot {
-            holdsSlot = context.slots.withLock { $0.acquire(name, active: running, cap: cap, now: now) }
+            holdsSlot = context.withSlots { slots, running, cap in slots.acquire(name, active: running, cap: cap, now: now) }
             if !holdsSlot { plan = NodePlanner.plan(NodePlanInput(
                 nodeName: name, node: node, status: status, jobs: jobs, configuration: context.configuration,
                 specHash: context.specHash, now: now, rolloutSlotAvailable: false, cleanup: context.cleanup)) }
         } else if plan.waitingForSlot {
             // Queue as waiting (or take a slot that has just freed).
-            if context.slots.withLock({ $0.acquire(name, active: running, cap: cap, now: now) }) {
+            if context.withSlots({ slots, running, cap in slots.acquire(name, active: running, cap: cap, now: now) }) {
                 plan = NodePlanner.plan(NodePlanInput(
                     nodeName: name, node: node, status: status, jobs: jobs, configuration: context.configuration,
                     specHash: context.specHash, now: now, rolloutSlotAvailable: true, cleanup: context.cleanup))
@@ -71,7 +69,7 @@ public enum NodeReconciler {
             context.slots.withLock { $0.forget(name); $0.release(name) }
         }
 
-        context.wake(context.slots.withLock { $0.popWaitingForFreeSlots(active: running, cap: cap, now: now) })
+        context.wake(context.withSlots { slots, running, cap in slots.popWaitingForFreeSlots(active: running, cap: cap, now: now) })
 
         if plan.hasWrites {
             context.logger.debug("plan", metadata: [
@@ -173,8 +171,8 @@ struct PlanExecutor {
                 note: event.note, regarding: node)
         }
         if freedSlots > 0 {
-            let woken = context.slots.withLock { $0.popWaiting(freedSlots) }
-            context.wake(woken)
+            // Our deletes hide those Jobs from the count at once.
+            context.wake(context.withSlots { slots, running, cap in slots.popWaitingForFreeSlots(active: running, cap: cap, now: Date()) })
         }
         return plan.requeueAfter.map { .requeue(after: $0) } ?? .done
     }

@@ -8,22 +8,23 @@ import Synchronization
 ///
 /// Apply each event here before the ``Store``: readers gate on the store being synced, so the
 /// index is never behind it.
-final class ObjectsByNode<Object: KubernetesResource>: Sendable {
+final class ObjectsByNode<Object: KubernetesResource, Tracked: Sendable>: Sendable {
     private struct State {
         /// node → object name → object.
         var byNode: [String: [String: Object]] = [:]
         /// object name → node, to move or drop an object whose annotation changed.
         var nodeOf: [String: String] = [:]
-        /// Names of objects for which `isTracked` holds (e.g. running rollout Jobs).
-        var tracked: [String: Object] = [:]
+        /// What `track` derived from the objects it picked (e.g. Jobs holding rollout slots), by name.
+        var tracked: [String: Tracked] = [:]
     }
 
     private let state = Mutex(State())
-    /// Objects to keep in a separate small set, readable without visiting every node.
-    private let isTracked: @Sendable (Object) -> Bool
+    /// Picks the objects to keep in a separate small set, readable without visiting every
+    /// node, and what to keep of them (derived once per event, not on every read).
+    private let track: @Sendable (Object) -> Tracked?
 
-    init(tracking isTracked: @escaping @Sendable (Object) -> Bool = { _ in false }) {
-        self.isTracked = isTracked
+    init(tracking track: @escaping @Sendable (Object) -> Tracked?) {
+        self.track = track
     }
 
     func apply(_ event: WatcherEvent<Object>) {
@@ -52,8 +53,8 @@ final class ObjectsByNode<Object: KubernetesResource>: Sendable {
         state.withLock { state in state.nodeOf[name].flatMap { state.byNode[$0]?[name] } }
     }
 
-    /// The objects for which `isTracked` holds, by name.
-    func trackedObjects() -> [String: Object] {
+    /// What `track` kept of the objects it picked, by name.
+    func trackedObjects() -> [String: Tracked] {
         state.withLock { $0.tracked }
     }
 
@@ -62,7 +63,7 @@ final class ObjectsByNode<Object: KubernetesResource>: Sendable {
               let node = object.metadata.annotations?[WellKnown.nodeNameAnnotation] else { return }
         state.byNode[node, default: [:]][name] = object
         state.nodeOf[name] = node
-        if isTracked(object) { state.tracked[name] = object }
+        if let tracked = track(object) { state.tracked[name] = tracked }
     }
 
     private func remove(name: String, from state: inout State) {

@@ -23,8 +23,8 @@ public final class OperatorContext: Sendable {
     public let cleanup: Bool
 
     /// ``jobs`` and ``pods`` grouped by node; fed with them by ``indexing(jobs:)`` and ``indexing(pods:)``.
-    let jobsByNode = ObjectsByNode<Job>(tracking: OperatorContext.isRunningRolloutJob)
-    let podsByNode = ObjectsByNode<Pod>()
+    let jobsByNode = ObjectsByNode<Job, SlotHolder>(tracking: SlotHolder.init(job:))
+    let podsByNode = ObjectsByNode<Pod, Never>(tracking: { _ in nil })
     let recentStatuses = RecentWrites<WasmNodeStatus>()
     let recentJobs = RecentWrites<Job>()
     let recentNodes = RecentWrites<Node>()
@@ -88,35 +88,50 @@ public final class OperatorContext: Sendable {
         podsByNode.objects(for: node)
     }
 
-    /// Nodes whose install or uninstall Job runs now (they hold rollout slots), including Jobs
-    /// we just created that the cache does not show yet. Reads only the running rollout Jobs
-    /// and our recent Job writes, never the whole cache.
+    /// Nodes that hold a rollout slot: their install or uninstall Job runs, or has finished
+    /// and its result is not recorded yet (we delete a Job once its result is recorded). As
+    /// with maxUnavailable in a rolling update, a node counts until it is settled, not only
+    /// while its installer runs: otherwise finished Jobs pile up faster than they are recorded
+    /// in a large rollout, and the operator caches each one with its Pod. Includes Jobs we just
+    /// created that the cache does not show yet. Reads only the slot-holding Jobs and our
+    /// recent Job writes, never the whole cache.
     func nodesWithRunningRolloutJobs() -> Set<String> {
         var nodes = Set<String>()
-        func count(_ job: Job) {
-            guard Self.isRunningRolloutJob(job), let node = job.metadata.annotations?[WellKnown.nodeNameAnnotation] else { return }
-            nodes.insert(node)
+        func count(_ holder: SlotHolder) {
+            // A finished Job of a node that is gone is never recorded (the garbage collector
+            // deletes it): it must not hold a slot meanwhile.
+            if holder.finished, self.nodes.get(name: holder.node) == nil { return }
+            nodes.insert(holder.node)
         }
-        let running = jobsByNode.trackedObjects()
-        for (name, cached) in running {
-            if let job = recentJobs.resolve(name: name, cached: cached) { count(job) }
-        }
-        // Our writes of Jobs not counted above: not cached yet, or cached as finished (the newer
-        // of the two decides, as for every other read of the cache).
-        for written in recentJobs.pending(where: { running[$0.metadata.name ?? ""] == nil }) {
-            let name = written.metadata.name ?? ""
-            if let cached = jobsByNode.object(named: name) {
-                if let job = recentJobs.resolve(name: name, cached: cached) { count(job) }
-            } else {
-                count(written)
+        // Our writes in flight decide for their Jobs: the newer of the cached Job and our write
+        // (as for every other read of the cache), a Job not cached yet, or one we deleted.
+        let written = Set(recentJobs.names())
+        for (name, holder) in jobsByNode.trackedObjects() where !written.contains(name) { count(holder) }
+        for name in written {
+            if let job = recentJobs.resolve(name: name, cached: jobsByNode.object(named: name)), let holder = SlotHolder(job: job) {
+                count(holder)
             }
         }
         return nodes
     }
 
-    @Sendable static func isRunningRolloutJob(_ job: Job) -> Bool {
-        guard let observation = InstallerJobObservation(job: job, pods: []) else { return false }
-        return observation.operation.needsRolloutSlot && !observation.isFinished
+    /// Runs `body` on the rollout slots with the nodes holding slots and the cap, counted under
+    /// the slots' lock: a count taken earlier could miss a Job whose grant another reconcile has
+    /// meanwhile retired (because it saw that Job), and hand its slot out twice.
+    func withSlots<Result>(_ body: (inout RolloutSlots, _ running: Set<String>, _ cap: Int) -> Result) -> Result {
+        slots.withLock { slots in body(&slots, nodesWithRunningRolloutJobs(), rolloutCap(now: Date())) }
+    }
+
+    /// An install or uninstall Job (a status check does not hold a slot), running or finished.
+    struct SlotHolder: Sendable {
+        var node: String
+        var finished: Bool
+
+        init?(job: Job) {
+            guard let observation = InstallerJobObservation(job: job, pods: []), observation.operation.needsRolloutSlot else { return nil }
+            node = observation.nodeName
+            finished = observation.isFinished
+        }
     }
 
     /// The rollout cap for the current fleet. Selected nodes are counted from the Node watch's

@@ -79,6 +79,17 @@ final class RecentWrites<Object: KubernetesResource>: Sendable {
         }
     }
 
+    /// The names of the objects we wrote (or deleted) whose writes the cache may not show yet.
+    func names() -> [String] {
+        entries.withLock { entries in
+            let now = Date()
+            if entries.values.contains(where: { now.timeIntervalSince($0.at) > horizon }) {
+                entries = entries.filter { now.timeIntervalSince($0.value.at) <= horizon }
+            }
+            return Array(entries.keys)
+        }
+    }
+
     /// Our writes the cache does not show yet (e.g. a Job just created).
     func pending(where predicate: (Object) -> Bool) -> [Object] {
         entries.withLock { entries in

@@ -235,10 +235,34 @@ import Testing
         #expect(granted5)
         let granted6 = slots.acquire("d", active: ["a"], cap: 2, now: now)
         #expect(!granted6)
-        let woken = slots.popWaiting(5)
-        #expect(woken == ["d"])
+        #expect(slots.waiting == ["d"])
         // Grants whose Job never appears expire.
         let granted7 = slots.acquire("d", active: [], cap: 2, now: now.addingTimeInterval(60))
         #expect(granted7)
+    }
+
+    @Test func aFreedSlotWakesTheOldestWaitingNodeAndKeepsTheSlotForIt() {
+        var slots = RolloutSlots()
+        let now = Date()
+        for node in ["a", "b", "c", "d"] { _ = slots.acquire(node, active: ["x", "y"], cap: 2, now: now) }
+        #expect(slots.waiting == ["a", "b", "c", "d"])
+        slots.forget("b")  // its plan no longer needs a slot
+        // Nothing freed: nobody is woken.
+        let wokenWhileFull = slots.popWaitingForFreeSlots(active: ["x", "y"], cap: 2, now: now)
+        #expect(wokenWhileFull.isEmpty)
+        // y's Job was recorded and deleted: one slot, for the oldest waiting node.
+        let woken = slots.popWaitingForFreeSlots(active: ["x"], cap: 2, now: now)
+        #expect(woken == ["a"])
+        // The woken node's grant counts: asking again wakes nobody, and a newcomer waits.
+        let wokenAgain = slots.popWaitingForFreeSlots(active: ["x"], cap: 2, now: now)
+        #expect(wokenAgain.isEmpty)
+        let newcomer = slots.acquire("e", active: ["x"], cap: 2, now: now)
+        #expect(!newcomer)
+        let wokenNodeGetsItsSlot = slots.acquire("a", active: ["x"], cap: 2, now: now)
+        #expect(wokenNodeGetsItsSlot)
+        // Both Jobs done: "b" stopped waiting, so "c" and "d" are next.
+        let next = slots.popWaitingForFreeSlots(active: [], cap: 3, now: now)
+        #expect(next == ["c", "d"])
+        #expect(slots.waiting == ["e"])
     }
 }
