@@ -388,7 +388,10 @@ public struct NodePlanner {
         }
         guard input.rolloutSlotAvailable else {
             plan.waitingForSlot = true
-            if !upgrading {
+            // A node not started yet waits with an empty phase: in a large rollout most nodes
+            // queue, and a Pending write for each would be one more write per install. A node
+            // that has a phase (not Ready yet, a retry) says why it waits.
+            if !upgrading, current.phase != nil {
                 setPhase(.pending)
                 setCondition(ConditionType.ready, Condition.statusFalse, "WaitingForRolloutSlot",
                              "waiting for a rollout slot (at most \(configuration.maxParallel == 0 ? "1 per 10 nodes" : String(configuration.maxParallel)) install at once)")

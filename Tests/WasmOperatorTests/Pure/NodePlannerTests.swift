@@ -139,11 +139,28 @@ import Testing
         world.slotAvailable = false
         let plan = world.step()
         #expect(plan.startJob == nil)
+        // Listed at once, with an empty phase until its turn: no status write while it queues.
+        #expect(plan.createStatusObject != nil)
+        #expect(plan.status == nil)
+        #expect(world.phase == nil)
+        #expect(!world.step().hasWrites)
+        world.slotAvailable = true
+        let started = world.step()
+        #expect(started.startJob?.operation == .install)
+        #expect(world.phase == .installing)
+    }
+
+    @Test func aNodeWithAPhaseSaysItWaitsForARolloutSlot() {
+        var world = PlannerWorld()
+        world.node?.status?.conditions = [.init(type: "Ready", status: "False")]
+        world.step()
+        #expect(world.condition("Ready")?.reason == "NodeNotReady")
+        world.node?.status?.conditions = [.init(type: "Ready", status: "True")]
+        world.slotAvailable = false
+        world.step()
         #expect(world.phase == .pending)
         #expect(world.condition("Ready")?.reason == "WaitingForRolloutSlot")
         #expect(!world.step().hasWrites)
-        world.slotAvailable = true
-        #expect(world.step().startJob?.operation == .install)
     }
 
     @Test func specChangeReprovisionsButKeepsServingUntilItsTurn() {
