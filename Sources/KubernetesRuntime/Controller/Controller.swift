@@ -92,6 +92,12 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
         queueBox.value?.add(key)
     }
 
+    /// Queues a reconcile of `key` ahead of the keys already waiting, e.g. one whose wait would
+    /// leave something scarce idle; ignored while not leading.
+    public func enqueueFirst(_ key: ObjectKey) {
+        queueBox.value?.addFirst(key)
+    }
+
     /// The keys of `Object` owners in `owned`'s ownerReferences.
     static func ownerKeys<Owned: KubernetesResource>(of owned: Owned) -> [ObjectKey] {
         let namespace = Object.resource.namespaced ? owned.metadata.namespace : nil

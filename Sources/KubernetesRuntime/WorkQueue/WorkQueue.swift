@@ -32,6 +32,11 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         update { $0.add(key) }
     }
 
+    /// Queues `key` now, ahead of the keys already waiting.
+    public func addFirst(_ key: Key) {
+        update { $0.addFirst(key) }
+    }
+
     /// Queues `key` after `delay`; an earlier pending schedule wins.
     public func add(_ key: Key, after delay: Duration) {
         let now = clock.now

@@ -3,6 +3,8 @@
 /// - A key is queued at most once, however often it is added.
 /// - A key is never handed out twice at once: adding a key that is being processed marks it
 ///   dirty, and it is queued again when the current run calls ``done(_:)``.
+/// - ``addFirst(_:)`` queues a key ahead of those already waiting (a key whose wait would leave
+///   something scarce idle, such as a node just granted a rollout slot).
 /// - ``add(_:after:now:)`` schedules a key; of several schedules the earliest wins, and adding it
 ///   right away cancels the schedule.
 /// - ``addAfterFailure(_:now:)`` schedules with per-key exponential backoff (5 ms doubling to
@@ -27,11 +29,17 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
     public let failureBackoffBase: Duration
     public let failureBackoffMaximum: Duration
 
+    /// Keys in hand-out order, from `readyHead`; an entry whose key is not in `queued` any more
+    /// (handed out from `urgent` first) is skipped.
     private var ready: [Key] = []
     private var readyHead = 0
+    /// Keys from ``addFirst(_:)``, handed out before `ready`, oldest first.
+    private var urgent: [Key] = []
     private var queued: Set<Key> = []
     private var processing: Set<Key> = []
     private var dirty: Set<Key> = []
+    /// Dirty keys that go to the front when their run is done.
+    private var urgentDirty: Set<Key> = []
     private var scheduled = DueTimes<Key, Instant>()
     private var failures: [Key: Int] = [:]
     public private(set) var isShuttingDown = false
@@ -59,6 +67,24 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
         }
         guard queued.insert(key).inserted else { return false }
         ready.append(key)
+        return true
+    }
+
+    /// Queues a key now, ahead of the keys already waiting (behind earlier ``addFirst(_:)``s).
+    /// A key being processed is queued that way when its run is done. Returns whether this
+    /// changed anything.
+    @discardableResult
+    public mutating func addFirst(_ key: Key) -> Bool {
+        guard !isShuttingDown else { return false }
+        scheduled.remove(key)
+        if processing.contains(key) {
+            dirty.insert(key)
+            urgentDirty.insert(key)
+            return false
+        }
+        // Already waiting in `ready`: its entry there is skipped once it is handed out from here.
+        queued.insert(key)
+        urgent.append(key)
         return true
     }
 
@@ -108,14 +134,7 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
         if isShuttingDown {
             return processing.isEmpty ? .drained : .waitForWork
         }
-        if processing.count < maxConcurrency, readyHead < ready.count {
-            let key = ready[readyHead]
-            readyHead += 1
-            if readyHead > 64 && readyHead * 2 > ready.count {
-                ready.removeFirst(readyHead)
-                readyHead = 0
-            }
-            queued.remove(key)
+        if processing.count < maxConcurrency, let key = takeQueuedKey() {
             processing.insert(key)
             return .process(key)
         }
@@ -130,7 +149,9 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
         guard processing.remove(key) != nil else {
             preconditionFailure("done(\(key)) without a matching process")
         }
+        let urgently = urgentDirty.remove(key) != nil
         guard dirty.remove(key) != nil, !isShuttingDown else { return false }
+        if urgently { return addFirst(key) }
         scheduled.remove(key)
         if queued.insert(key).inserted { ready.append(key) }
         return true
@@ -141,17 +162,37 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
         isShuttingDown = true
         ready = []
         readyHead = 0
+        urgent = []
         queued = []
         dirty = []
+        urgentDirty = []
         scheduled.removeAll()
     }
 
     /// Keys waiting to be processed now.
-    public var readyCount: Int { ready.count - readyHead }
+    public var readyCount: Int { queued.count }
     /// Keys being processed.
     public var inFlight: Set<Key> { processing }
     /// Keys scheduled for later, with their due instants.
     public var scheduledKeys: [Key: Instant] { scheduled.dues }
+
+    /// The next waiting key, urgent ones first, skipping entries of keys handed out already.
+    private mutating func takeQueuedKey() -> Key? {
+        while let key = urgent.first {
+            urgent.removeFirst()
+            if queued.remove(key) != nil { return key }
+        }
+        while readyHead < ready.count {
+            let key = ready[readyHead]
+            readyHead += 1
+            if readyHead > 64 && readyHead * 2 > ready.count {
+                ready.removeFirst(readyHead)
+                readyHead = 0
+            }
+            if queued.remove(key) != nil { return key }
+        }
+        return nil
+    }
 
     private mutating func promoteDueKeys(now: Instant) {
         guard !scheduled.isEmpty else { return }

@@ -15,6 +15,33 @@ import Testing
         do { let value = queue.next(now: t0); #expect(value == .waitForWork) }
     }
 
+    @Test func addFirstJumpsTheBacklogAndEachKeyIsStillHandedOutOnce() {
+        var queue = Queue(maxConcurrency: 1)
+        for key in ["a", "b", "c"] { queue.add(key) }
+        queue.addFirst("x")
+        queue.addFirst("c")  // already waiting: moves ahead, and is not handed out twice
+        #expect(queue.readyCount == 4)
+        var order: [String] = []
+        while case .process(let key) = queue.next(now: t0) {
+            order.append(key)
+            queue.done(key)
+        }
+        #expect(order == ["x", "c", "a", "b"])
+        #expect(queue.readyCount == 0)
+    }
+
+    @Test func addFirstOnAKeyInFlightQueuesItFirstWhenItsRunEnds() {
+        var queue = Queue(maxConcurrency: 2)
+        for key in ["a", "b", "c"] { queue.add(key) }
+        do { let value = queue.next(now: t0); #expect(value == .process("a")) }
+        queue.addFirst("a")
+        do { let value = queue.next(now: t0); #expect(value == .process("b")) }
+        do { let value = queue.done("a"); #expect(value) }
+        do { let value = queue.next(now: t0); #expect(value == .process("a")) }
+        do { let value = queue.done("b"); #expect(!value) }
+        do { let value = queue.next(now: t0); #expect(value == .process("c")) }
+    }
+
     @Test func aKeyAddedWhileProcessingRunsAgainOnlyAfterTheCurrentRun() {
         var queue = Queue(maxConcurrency: 4)
         queue.add("a")
