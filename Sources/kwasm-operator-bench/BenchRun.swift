@@ -20,7 +20,7 @@ struct BenchResult {
     var idealSeconds: Double
     var annotationToJob: Percentiles
     var jobDoneToReady: Percentiles
-    /// A rollout slot freed (a Job succeeded) → the next waiting node's Job created.
+    /// A Job succeeded → the next waiting node's Job created (the slot frees once the result is recorded).
     var slotHandoff: Percentiles
     /// Job created → Job succeeded (the simulated install time plus the simulator's own delay).
     var jobRun: Percentiles
@@ -32,6 +32,8 @@ struct BenchResult {
     var clusterCPUSeconds: Double
     var meanReconcileMs: Double
     var requestsPerNode: [String: Double]
+    /// Write requests per node by resource (Events included: they are best effort and rate limited).
+    var writesPerNodeByResource: [String: Double]
     var writesPerNode: Double
     var peakRSSMiB: Double
     /// After convergence every Node was touched (an unrelated annotation) so each is reconciled
@@ -45,12 +47,14 @@ struct BenchResult {
         Swift.print(String(format: "converged in %.2f s (install time × waves under the cap: %.2f s; overhead %.2f ms/node)", convergeSeconds, idealSeconds, overheadPerNodeMs))
         Swift.print(String(format: "annotation seen → Job created: p50 %.1f ms, p99 %.1f ms", annotationToJob.p50, annotationToJob.p99))
         Swift.print(String(format: "Job succeeded → node Ready:    p50 %.1f ms, p99 %.1f ms", jobDoneToReady.p50, jobDoneToReady.p99))
-        Swift.print(String(format: "slot freed → next Job created: p50 %.1f ms, p99 %.1f ms", slotHandoff.p50, slotHandoff.p99))
+        Swift.print(String(format: "Job succeeded → next Job:      p50 %.1f ms, p99 %.1f ms (a slot frees once the result is recorded)", slotHandoff.p50, slotHandoff.p99))
         Swift.print(String(format: "Job created → Job succeeded:   p50 %.1f ms, p99 %.1f ms (simulated install time + simulator)", jobRun.p50, jobRun.p99))
         Swift.print(String(format: "annotating all nodes took %.2f s", annotateSeconds))
         Swift.print(String(format: "node reconciles: %.2f per node, mean %.2f ms each", reconcilesPerNode, meanReconcileMs))
         let verbs = requestsPerNode.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
         Swift.print("operator API requests per node: \(verbs) (writes \(String(format: "%.2f", writesPerNode)))")
+        let resources = writesPerNodeByResource.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
+        Swift.print("writes per node by resource: \(resources)")
         Swift.print(String(format: "operator peak RSS: %.1f MiB", peakRSSMiB))
         Swift.print(String(format: "re-reconciling the converged nodes (each Node touched): %.0f reconciles, %.0f writes", convergedReconciles, convergedWrites))
         Swift.print(String(format: "CPU time during the run: operator %.2f s, simulated cluster %.2f s", operatorCPUSeconds, clusterCPUSeconds))
@@ -150,7 +154,9 @@ struct BenchRun {
             annotationToJob: Percentiles(toJob), jobDoneToReady: Percentiles(toReady),
             slotHandoff: Percentiles(handoff), jobRun: Percentiles(run), annotateSeconds: ms(annotated) / 1000,
             reconcilesPerNode: reconciles / Double(nodes), operatorCPUSeconds: operatorCPU, clusterCPUSeconds: clusterCPU, meanReconcileMs: reconciles > 0 ? reconcileSeconds * 1000 / reconciles : .nan,
-            requestsPerNode: requests.mapValues { $0 / Double(nodes) }, writesPerNode: writes / Double(nodes),
+            requestsPerNode: requests.mapValues { $0 / Double(nodes) },
+            writesPerNodeByResource: parseRequests(metrics, by: "resource", verbs: ["create", "update", "patch", "delete"]).mapValues { $0 / Double(nodes) },
+            writesPerNode: writes / Double(nodes),
             peakRSSMiB: rss / 1024, convergedReconciles: convergedReconciles, convergedWrites: convergedWrites)
     }
 
@@ -259,17 +265,20 @@ struct BenchRun {
         ["create", "update", "patch", "delete"].reduce(0.0) { $0 + (requests[$1] ?? 0) }
     }
 
-    /// `kwasm_api_requests_total{verb="…",…} N` summed by verb.
-    func parseRequests(_ reply: HTTPReply) -> [String: Double] {
-        var byVerb: [String: Double] = [:]
-        for line in reply.body.split(separator: "\n") where line.hasPrefix("kwasm_api_requests_total{") {
-            guard let verbRange = line.range(of: #"verb=""#) else { continue }
-            let rest = line[verbRange.upperBound...]
-            let verb = String(rest.prefix { $0 != "\"" })
-            let value = Double(line.split(separator: " ").last ?? "") ?? 0
-            byVerb[verb, default: 0] += value
+    /// `kwasm_api_requests_total{verb="…",resource="…",…} N` summed by one label (`verb` by
+    /// default), counting only the given verbs when `verbs` is set.
+    func parseRequests(_ reply: HTTPReply, by label: String = "verb", verbs: Set<String>? = nil) -> [String: Double] {
+        func value(of name: String, in line: Substring) -> String? {
+            guard let range = line.range(of: name + "=\"") else { return nil }
+            return String(line[range.upperBound...].prefix { $0 != "\"" })
         }
-        return byVerb
+        var sums: [String: Double] = [:]
+        for line in reply.body.split(separator: "\n") where line.hasPrefix("kwasm_api_requests_total{") {
+            guard let key = value(of: label, in: line) else { continue }
+            if let verbs, !verbs.contains(value(of: "verb", in: line) ?? "") { continue }
+            sums[key, default: 0] += Double(line.split(separator: " ").last ?? "") ?? 0
+        }
+        return sums
     }
 }
 
