@@ -58,16 +58,7 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
     /// Queues a key now. Returns whether this changed anything (so a waiting owner should look again).
     @discardableResult
     public mutating func add(_ key: Key) -> Bool {
-        guard !isShuttingDown else { return false }
-        scheduled.remove(key)
-        if processing.contains(key) {
-            // Queued again when the current run is done, never run twice at once.
-            dirty.insert(key)
-            return false
-        }
-        guard queued.insert(key).inserted else { return false }
-        ready.append(key)
-        return true
+        queueNow(key, first: false)
     }
 
     /// Queues a key now, ahead of the keys already waiting (behind earlier ``addFirst(_:)``s).
@@ -75,16 +66,26 @@ public struct WorkQueueStateMachine<Key: Hashable & Sendable, Instant: InstantPr
     /// changed anything.
     @discardableResult
     public mutating func addFirst(_ key: Key) -> Bool {
+        queueNow(key, first: true)
+    }
+
+    private mutating func queueNow(_ key: Key, first: Bool) -> Bool {
         guard !isShuttingDown else { return false }
         scheduled.remove(key)
         if processing.contains(key) {
+            // Queued again when the current run is done, never run twice at once.
             dirty.insert(key)
-            urgentDirty.insert(key)
+            if first { urgentDirty.insert(key) }
             return false
         }
-        // Already waiting in `ready`: its entry there is skipped once it is handed out from here.
-        queued.insert(key)
-        urgent.append(key)
+        if first {
+            // Already waiting in `ready`: its entry there is skipped once it is handed out from here.
+            queued.insert(key)
+            urgent.append(key)
+            return true
+        }
+        guard queued.insert(key).inserted else { return false }
+        ready.append(key)
         return true
     }
 
