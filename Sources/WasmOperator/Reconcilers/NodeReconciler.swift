@@ -40,36 +40,37 @@ public enum NodeReconciler {
         let jobs = context.jobs(for: name).compactMap { InstallerJobObservation(job: $0, pods: pods) }
         let now = Date()
 
-        func plan(slot: Bool) -> NodePlan {
+        func makePlan(slot: Bool) -> NodePlan {
             NodePlanner.plan(NodePlanInput(
                 nodeName: name, node: node, status: status, jobs: jobs, configuration: context.configuration,
                 specHash: context.specHash, now: now, rolloutSlotAvailable: slot, cleanup: context.cleanup))
         }
 
-        let available = context.withSlots { slots, running, cap in slots.available(for: name, active: running, cap: cap, now: now) }
-        var plan = plan(slot: available)
+        // The slot decisions and the plan that depends on them, with one count of the slots in use.
         var holdsSlot = false
-        if let start = plan.startJob, start.operation.needsRolloutSlot {
-            holdsSlot = context.withSlots { slots, running, cap in slots.acquire(name, active: running, cap: cap, now: now) }
-            if !holdsSlot { plan = NodePlanner.plan(NodePlanInput(
-                nodeName: name, node: node, status: status, jobs: jobs, configuration: context.configuration,
-                specHash: context.specHash, now: now, rolloutSlotAvailable: false, cleanup: context.cleanup)) }
-        } else if plan.waitingForSlot {
-            // Queue as waiting (or take a slot that has just freed).
-            if context.withSlots({ slots, running, cap in slots.acquire(name, active: running, cap: cap, now: now) }) {
-                plan = NodePlanner.plan(NodePlanInput(
-                    nodeName: name, node: node, status: status, jobs: jobs, configuration: context.configuration,
-                    specHash: context.specHash, now: now, rolloutSlotAvailable: true, cleanup: context.cleanup))
-                holdsSlot = plan.startJob?.operation.needsRolloutSlot == true
-                if !holdsSlot { context.slots.withLock { $0.release(name) } }
+        var woken: [String] = []
+        let plan = context.withSlots { slots, running, cap -> NodePlan in
+            var plan = makePlan(slot: slots.available(for: name, active: running, cap: cap, now: now))
+            if let start = plan.startJob, start.operation.needsRolloutSlot {
+                holdsSlot = slots.acquire(name, active: running, cap: cap, now: now)
+                if !holdsSlot { plan = makePlan(slot: false) }
+            } else if plan.waitingForSlot {
+                // Queue as waiting (or take a slot that has just freed).
+                if slots.acquire(name, active: running, cap: cap, now: now) {
+                    plan = makePlan(slot: true)
+                    holdsSlot = plan.startJob?.operation.needsRolloutSlot == true
+                    if !holdsSlot { slots.release(name) }
+                }
+            } else {
+                // No Job to start: any grant this node held is either visible as a Job now
+                // (counted from the caches) or no longer needed.
+                slots.forget(name)
+                slots.release(name)
             }
-        } else {
-            // No Job to start: any grant this node held is either visible as a running Job now
-            // (counted from the caches) or no longer needed.
-            context.slots.withLock { $0.forget(name); $0.release(name) }
+            woken = slots.popWaitingForFreeSlots(active: running, cap: cap, now: now)
+            return plan
         }
-
-        context.wake(context.withSlots { slots, running, cap in slots.popWaitingForFreeSlots(active: running, cap: cap, now: now) })
+        context.wake(woken)
 
         if plan.hasWrites {
             context.logger.debug("plan", metadata: [

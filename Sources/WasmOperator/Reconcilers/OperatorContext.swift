@@ -23,7 +23,7 @@ public final class OperatorContext: Sendable {
     public let cleanup: Bool
 
     /// ``jobs`` and ``pods`` grouped by node; fed with them by ``indexing(jobs:)`` and ``indexing(pods:)``.
-    let jobsByNode = ObjectsByNode<Job, SlotHolder>(tracking: SlotHolder.init(job:))
+    let jobsByNode = ObjectsByNode<Job, String>(tracking: OperatorContext.nodeHoldingSlot(by:))
     let podsByNode = ObjectsByNode<Pod, Never>(tracking: { _ in nil })
     let recentStatuses = RecentWrites<WasmNodeStatus>()
     let recentJobs = RecentWrites<Job>()
@@ -97,19 +97,13 @@ public final class OperatorContext: Sendable {
     /// recent Job writes, never the whole cache.
     func nodesWithRunningRolloutJobs() -> Set<String> {
         var nodes = Set<String>()
-        func count(_ holder: SlotHolder) {
-            // A finished Job of a node that is gone is never recorded (the garbage collector
-            // deletes it): it must not hold a slot meanwhile.
-            if holder.finished, self.nodes.get(name: holder.node) == nil { return }
-            nodes.insert(holder.node)
-        }
         // Our writes in flight decide for their Jobs: the newer of the cached Job and our write
         // (as for every other read of the cache), a Job not cached yet, or one we deleted.
         let written = Set(recentJobs.names())
-        for (name, holder) in jobsByNode.trackedObjects() where !written.contains(name) { count(holder) }
+        for (name, node) in jobsByNode.trackedObjects() where !written.contains(name) { nodes.insert(node) }
         for name in written {
-            if let job = recentJobs.resolve(name: name, cached: jobsByNode.object(named: name)), let holder = SlotHolder(job: job) {
-                count(holder)
+            if let job = recentJobs.resolve(name: name, cached: jobsByNode.object(named: name)), let node = Self.nodeHoldingSlot(by: job) {
+                nodes.insert(node)
             }
         }
         return nodes
@@ -122,16 +116,12 @@ public final class OperatorContext: Sendable {
         slots.withLock { slots in body(&slots, nodesWithRunningRolloutJobs(), rolloutCap(now: Date())) }
     }
 
-    /// An install or uninstall Job (a status check does not hold a slot), running or finished.
-    struct SlotHolder: Sendable {
-        var node: String
-        var finished: Bool
-
-        init?(job: Job) {
-            guard let observation = InstallerJobObservation(job: job, pods: []), observation.operation.needsRolloutSlot else { return nil }
-            node = observation.nodeName
-            finished = observation.isFinished
-        }
+    /// The node whose rollout slot `job` holds: any install or uninstall Job (a status check
+    /// holds none), running or finished. A Job of a deleted Node holds its slot until the garbage
+    /// collector deletes it (the Node owns it).
+    @Sendable static func nodeHoldingSlot(by job: Job) -> String? {
+        guard let observation = InstallerJobObservation(job: job, pods: []), observation.operation.needsRolloutSlot else { return nil }
+        return observation.nodeName
     }
 
     /// The rollout cap for the current fleet. Selected nodes are counted from the Node watch's
