@@ -155,7 +155,7 @@ struct BenchRun {
             slotHandoff: Percentiles(handoff), jobRun: Percentiles(run), annotateSeconds: ms(annotated) / 1000,
             reconcilesPerNode: reconciles / Double(nodes), operatorCPUSeconds: operatorCPU, clusterCPUSeconds: clusterCPU, meanReconcileMs: reconciles > 0 ? reconcileSeconds * 1000 / reconciles : .nan,
             requestsPerNode: requests.mapValues { $0 / Double(nodes) },
-            writesPerNodeByResource: parseRequests(metrics, by: "resource", verbs: ["create", "update", "patch", "delete"]).mapValues { $0 / Double(nodes) },
+            writesPerNodeByResource: parseRequests(metrics, by: "resource", verbs: Self.writeVerbs).mapValues { $0 / Double(nodes) },
             writesPerNode: writes / Double(nodes),
             peakRSSMiB: rss / 1024, convergedReconciles: convergedReconciles, convergedWrites: convergedWrites)
     }
@@ -260,9 +260,11 @@ struct BenchRun {
         return .nan
     }
 
+    static let writeVerbs: Set<String> = ["create", "update", "patch", "delete"]
+
     /// Write requests among requests counted by verb.
     func writeCount(_ requests: [String: Double]) -> Double {
-        ["create", "update", "patch", "delete"].reduce(0.0) { $0 + (requests[$1] ?? 0) }
+        Self.writeVerbs.reduce(0.0) { $0 + (requests[$1] ?? 0) }
     }
 
     /// `kwasm_api_requests_total{verb="…",resource="…",…} N` summed by one label (`verb` by

@@ -8,23 +8,23 @@ import Synchronization
 ///
 /// Apply each event here before the ``Store``: readers gate on the store being synced, so the
 /// index is never behind it.
-final class ObjectsByNode<Object: KubernetesResource, Tracked: Sendable>: Sendable {
+final class ObjectsByNode<Object: KubernetesResource>: Sendable {
     private struct State {
         /// node → object name → object.
         var byNode: [String: [String: Object]] = [:]
         /// object name → node, to move or drop an object whose annotation changed.
         var nodeOf: [String: String] = [:]
-        /// What `track` derived from the objects it picked (e.g. Jobs holding rollout slots), by name.
-        var tracked: [String: Tracked] = [:]
+        /// Objects for which `isTracked` holds (e.g. Jobs holding rollout slots): name → node.
+        var tracked: [String: String] = [:]
     }
 
     private let state = Mutex(State())
-    /// Picks the objects to keep in a separate small set, readable without visiting every
-    /// node, and what to keep of them (derived once per event, not on every read).
-    private let track: @Sendable (Object) -> Tracked?
+    /// Picks the objects to list in a separate small set, readable without visiting every node
+    /// (decided once per event, not on every read).
+    private let isTracked: @Sendable (Object) -> Bool
 
-    init(tracking track: @escaping @Sendable (Object) -> Tracked?) {
-        self.track = track
+    init(tracking isTracked: @escaping @Sendable (Object) -> Bool = { _ in false }) {
+        self.isTracked = isTracked
     }
 
     func apply(_ event: WatcherEvent<Object>) {
@@ -53,8 +53,8 @@ final class ObjectsByNode<Object: KubernetesResource, Tracked: Sendable>: Sendab
         state.withLock { state in state.nodeOf[name].flatMap { state.byNode[$0]?[name] } }
     }
 
-    /// What `track` kept of the objects it picked, by name.
-    func trackedObjects() -> [String: Tracked] {
+    /// The nodes of the objects for which `isTracked` holds, by object name.
+    func trackedNodes() -> [String: String] {
         state.withLock { $0.tracked }
     }
 
@@ -63,7 +63,7 @@ final class ObjectsByNode<Object: KubernetesResource, Tracked: Sendable>: Sendab
               let node = object.metadata.annotations?[WellKnown.nodeNameAnnotation] else { return }
         state.byNode[node, default: [:]][name] = object
         state.nodeOf[name] = node
-        if let tracked = track(object) { state.tracked[name] = tracked }
+        if isTracked(object) { state.tracked[name] = node }
     }
 
     private func remove(name: String, from state: inout State) {

@@ -23,8 +23,8 @@ public final class OperatorContext: Sendable {
     public let cleanup: Bool
 
     /// ``jobs`` and ``pods`` grouped by node; fed with them by ``indexing(jobs:)`` and ``indexing(pods:)``.
-    let jobsByNode = ObjectsByNode<Job, String>(tracking: OperatorContext.nodeHoldingSlot(by:))
-    let podsByNode = ObjectsByNode<Pod, Never>(tracking: { _ in nil })
+    let jobsByNode = ObjectsByNode<Job>(tracking: { OperatorContext.nodeHoldingSlot(by: $0) != nil })
+    let podsByNode = ObjectsByNode<Pod>()
     let recentStatuses = RecentWrites<WasmNodeStatus>()
     let recentJobs = RecentWrites<Job>()
     let recentNodes = RecentWrites<Node>()
@@ -95,12 +95,12 @@ public final class OperatorContext: Sendable {
     /// in a large rollout, and the operator caches each one with its Pod. Includes Jobs we just
     /// created that the cache does not show yet. Reads only the slot-holding Jobs and our
     /// recent Job writes, never the whole cache.
-    func nodesWithRunningRolloutJobs() -> Set<String> {
+    func nodesHoldingRolloutSlots() -> Set<String> {
         var nodes = Set<String>()
         // Our writes in flight decide for their Jobs: the newer of the cached Job and our write
         // (as for every other read of the cache), a Job not cached yet, or one we deleted.
         let written = Set(recentJobs.names())
-        for (name, node) in jobsByNode.trackedObjects() where !written.contains(name) { nodes.insert(node) }
+        for (name, node) in jobsByNode.trackedNodes() where !written.contains(name) { nodes.insert(node) }
         for name in written {
             if let job = recentJobs.resolve(name: name, cached: jobsByNode.object(named: name)), let node = Self.nodeHoldingSlot(by: job) {
                 nodes.insert(node)
@@ -113,7 +113,7 @@ public final class OperatorContext: Sendable {
     /// the slots' lock: a count taken earlier could miss a Job whose grant another reconcile has
     /// meanwhile retired (because it saw that Job), and hand its slot out twice.
     func withSlots<Result>(_ body: (inout RolloutSlots, _ running: Set<String>, _ cap: Int) -> Result) -> Result {
-        slots.withLock { slots in body(&slots, nodesWithRunningRolloutJobs(), rolloutCap(now: Date())) }
+        slots.withLock { slots in body(&slots, nodesHoldingRolloutSlots(), rolloutCap(now: Date())) }
     }
 
     /// The node whose rollout slot `job` holds: any install or uninstall Job (a status check

@@ -56,7 +56,7 @@ final class RecentWrites<Object: KubernetesResource>: Sendable {
     func resolve(name: String, cached: Object?) -> Object? {
         entries.withLock { entries in
             guard let entry = entries[name] else { return cached }
-            if Date().timeIntervalSince(entry.at) > horizon {
+            if !isLive(entry, now: Date()) {
                 entries[name] = nil
                 return cached
             }
@@ -83,8 +83,8 @@ final class RecentWrites<Object: KubernetesResource>: Sendable {
     func names() -> [String] {
         entries.withLock { entries in
             let now = Date()
-            if entries.values.contains(where: { now.timeIntervalSince($0.at) > horizon }) {
-                entries = entries.filter { now.timeIntervalSince($0.value.at) <= horizon }
+            if entries.values.contains(where: { !isLive($0, now: now) }) {
+                entries = entries.filter { isLive($0.value, now: now) }
             }
             return Array(entries.keys)
         }
@@ -98,12 +98,17 @@ final class RecentWrites<Object: KubernetesResource>: Sendable {
             var result: [Object] = []
             var expired = false
             for entry in entries.values {
-                guard now.timeIntervalSince(entry.at) <= horizon else { expired = true; continue }
+                guard isLive(entry, now: now) else { expired = true; continue }
                 if let object = entry.object, predicate(object) { result.append(object) }
             }
-            if expired { entries = entries.filter { now.timeIntervalSince($0.value.at) <= horizon } }
+            if expired { entries = entries.filter { isLive($0.value, now: now) } }
             return result
         }
+    }
+
+    /// Within the horizon: after it the cache is trusted whatever it says.
+    private func isLive(_ entry: Entry, now: Date) -> Bool {
+        now.timeIntervalSince(entry.at) <= horizon
     }
 
     static func version(_ object: Object) -> UInt64 {

@@ -55,7 +55,7 @@ struct CleanupMonitor: Service {
                 }
                 let remaining = context.statuses.list()
                 let labelled = context.nodes.list().filter { $0.metadata.labels?[WellKnown.provisionedLabel] != nil }
-                let running = context.nodesWithRunningRolloutJobs()
+                let running = context.nodesHoldingRolloutSlots()
                 let stuck = remaining.filter { $0.status?.phase == .failed && $0.status?.lastJob?.hasPrefix("kwasm-uninstall-") == true }
                 if remaining.count == stuck.count, labelled.isEmpty, running.isEmpty {
                     do {
