@@ -15,10 +15,12 @@ public enum ConfigEngine {
     /// Plans removing everything the engine added: the managed block (restoring the original bytes
     /// exactly when nothing else changed), our drop-in, our `imports` entry, and files we created.
     /// - Parameter backup: original bytes by host path, as saved before the first change; used only to
-    ///   restore a file whose managed block was damaged by hand.
-    public static func planUninstall(_ snapshot: HostConfigSnapshot,
-                                     backup: [String: [UInt8]] = [:]) throws(ConfigError) -> ConfigPlan {
-        try Planner(snapshot: snapshot).uninstall(backup: backup)
+    ///   restore a file whose managed block was damaged by hand. A file with a backup is never deleted.
+    /// - Parameter existedBefore: host paths known (from the installer's own state) to have existed before the
+    ///   first install: never deleted, whatever the managed block's metadata claims.
+    public static func planUninstall(_ snapshot: HostConfigSnapshot, backup: [String: [UInt8]] = [:],
+                                     existedBefore: Set<String> = []) throws(ConfigError) -> ConfigPlan {
+        try Planner(snapshot: snapshot).uninstall(backup: backup, existedBefore: existedBefore)
     }
 
     /// Reports how the host differs from what ``planInstall(_:definitions:options:)`` would produce

@@ -391,10 +391,14 @@ struct Planner {
 
     /// Undo everything we did to one file: delete it if we created it and nobody changed it since,
     /// else write back the user's bytes.
-    private func removeOwnChanges(_ path: String, backup: [String: [UInt8]] = [:]) throws(ConfigError) -> [PlannedFile] {
+    private func removeOwnChanges(_ path: String, backup: [String: [UInt8]] = [:],
+                                  existedBefore: Set<String> = []) throws(ConfigError) -> [PlannedFile] {
         let file = try userFile(path, backup: backup)
         guard file.hasBlock else { return [] }
-        if let createdBase = file.metadata.createdBase, ManagedBlock.digest(file.base) == createdBase {
+        // The block's `created base=` line is text in a host file anyone can edit: a file with a backup, or one
+        // the install state says existed, was not created by us and is never deleted, whatever the block says.
+        let mayDelete = backup[path] == nil && !existedBefore.contains(path)
+        if mayDelete, let createdBase = file.metadata.createdBase, ManagedBlock.digest(file.base) == createdBase {
             return plannedFile(file, newContents: nil, created: true)
         }
         return plannedFile(file, newContents: file.base, created: false)
@@ -402,7 +406,7 @@ struct Planner {
 
     // MARK: uninstall
 
-    func uninstall(backup: [String: [UInt8]]) throws(ConfigError) -> ConfigPlan {
+    func uninstall(backup: [String: [UInt8]], existedBefore: Set<String> = []) throws(ConfigError) -> ConfigPlan {
         var files: [PlannedFile] = []
         var seen = Set<String>()
         // Main config and templates first (drop their imports entry), drop-ins last.
@@ -412,7 +416,7 @@ struct Planner {
             // k3s/RKE2 render config.toml from the template; it is theirs to regenerate.
             if (layout.distro == .k3s || layout.distro == .rke2) && path == layout.mainConfigPath { continue }
             if path == layout.dropInPath { continue }
-            files += try removeOwnChanges(path, backup: backup)
+            files += try removeOwnChanges(path, backup: backup, existedBefore: existedBefore)
         }
         files += try removeOwnDropIn()
         var schema = 0

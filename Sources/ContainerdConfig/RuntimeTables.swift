@@ -12,6 +12,11 @@ enum RuntimeTables {
                 throw bad("invalid handler name")
             }
             guard seen.insert(handler).inserted else { throw bad("handler \(handler) is listed twice") }
+            // Our block may have to carry containerd's default `runc` itself (see needsDefaultRuntime): a
+            // runtime of ours by that name would replace the one every ordinary pod runs with.
+            if handler == "runc" {
+                throw ConfigError(.runtimeConflict, reason: "runtime \(definition.name): handler runc is containerd's default runtime; refusing to replace it")
+            }
             guard !definition.runtimeType.isEmpty else { throw bad("runtime_type is empty") }
             if let shimPath = definition.shimPath, !shimPath.hasPrefix("/") { throw bad("shim path must be absolute") }
             if definition.kind == .ociBinary {
@@ -19,8 +24,18 @@ enum RuntimeTables {
                     throw bad("an oci-binary runtime needs an absolute binary path")
                 }
             }
-            for key in definition.options.keys where key.isEmpty { throw bad("empty option key") }
+            // containerd decodes options into Go struct fields: any other key is at best ignored, and a quoted
+            // one has made containerd reject the whole file at its next restart.
+            for key in definition.options.keys where !isOptionKey(key) {
+                throw bad("option key \"\(key.prefix(80))\" must be letters, digits and _, starting with a letter or _")
+            }
         }
+    }
+
+    static func isOptionKey(_ key: String) -> Bool {
+        guard let first = key.unicodeScalars.first, key.unicodeScalars.count <= 128 else { return false }
+        func letter(_ c: Unicode.Scalar) -> Bool { (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c == "_" }
+        return letter(first) && key.unicodeScalars.allSatisfy { letter($0) || ($0 >= "0" && $0 <= "9") }
     }
 
     /// Whether containerd honours `runtime_path` (added in containerd 1.6; schema 3 implies 2.x).

@@ -20,6 +20,13 @@ struct TOMLParser {
     private var currentTable = TOMLDocument.root
     private var currentPath: [String] = []
     private var currentHeader: Int?
+    /// How many arrays / inline tables enclose the value being parsed. Values nest by recursion, so the
+    /// depth is bounded: a hostile file gets a parse error, not a stack overflow.
+    private var depth = 0
+    /// Deeper than any real containerd config (which nests 2–3 levels in values); far below the stack limit.
+    static let maxDepth = 100
+    /// Components of one dotted key or header, for the same reason.
+    static let maxKeyParts = 128
 
     static func parse(_ bytes: [UInt8]) throws(TOMLParseError) -> TOMLDocument {
         var parser = TOMLParser(bytes: bytes)
@@ -293,6 +300,9 @@ struct TOMLParser {
                 parts.append(String(decoding: b[start..<i], as: UTF8.self))
             }
             skipSpaces()
+            guard parts.count < TOMLParser.maxKeyParts else {
+                throw fail("key has more than \(TOMLParser.maxKeyParts) dotted parts")
+            }
             if peek() == UInt8(ascii: ".") { i += 1; continue }
             return parts
         }
@@ -313,9 +323,13 @@ struct TOMLParser {
         case UInt8(ascii: "'"):
             if peek(1) == c, peek(2) == c { return .string(try parseMultilineLiteralString()) }
             return .string(try parseLiteralString())
-        case UInt8(ascii: "["):
-            return try parseArray(lastElementEnd: &arrayLastElementEnd)
-        case UInt8(ascii: "{"):
+        case UInt8(ascii: "["), UInt8(ascii: "{"):
+            guard depth < TOMLParser.maxDepth else {
+                throw fail("arrays and inline tables nested more than \(TOMLParser.maxDepth) deep")
+            }
+            depth += 1
+            defer { depth -= 1 }
+            if c == UInt8(ascii: "[") { return try parseArray(lastElementEnd: &arrayLastElementEnd) }
             return try parseInlineTable()
         case UInt8(ascii: "t"):
             if b[i...].starts(with: Array("true".utf8)) { i += 4; return .bool(true) }
