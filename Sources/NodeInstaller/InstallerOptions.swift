@@ -58,6 +58,19 @@ public struct InstallerOptions: Sendable {
         return options
     }
 
+    /// The options normalized, or `InvalidArgument` before anything on the host is read or written.
+    public func validated(for operation: NodeInstaller.Operation) throws -> InstallerOptions {
+        var options = self
+        options.installDir = try InstallDirectory.normalized(installDir)
+        if restart == .command, restartCommand?.isEmpty ?? true {
+            throw InstallerError(.invalidArgument, "--restart command needs --restart-command")
+        }
+        for name in runtimes where !RuntimeCatalog.isDNSLabel(name) {
+            throw InstallerError(.invalidArgument, "--runtimes: \"\(name.prefix(80))\" is not a runtime name")
+        }
+        return options
+    }
+
     public static func parseList(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }

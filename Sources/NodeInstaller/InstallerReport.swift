@@ -72,34 +72,53 @@ public struct InstallerReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// Compact JSON, at most `limit` bytes: long messages and drift lists are shortened first.
+    /// Compact JSON, at most `limit` bytes (`limit` ≥ 512). Each step below strictly shrinks the report or
+    /// moves to the next step, and the last step is a fixed-size report, so this always ends.
     public func encoded(limit: Int = 4000) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func encode(_ report: InstallerReport) -> Data { (try? encoder.encode(report)) ?? Data() }
         var report = self
-        var data = (try? encoder.encode(report)) ?? Data()
-        // Shorten step by step, most expendable first; every step strictly shrinks, so this ends.
-        var messageLimit = 2000
-        while data.count > limit {
-            if messageLimit >= 100, let error = report.error, error.message.count > messageLimit {
-                report.error?.message = String(error.message.prefix(messageLimit)) + "…"
-                messageLimit /= 2
-            } else if let drift = report.drift, drift.count > 1 {
-                let keep = drift.count / 2
-                report.drift = Array(drift.prefix(keep - (keep > 1 ? 1 : 0))) + ["… \(drift.count - keep + (keep > 1 ? 1 : 0)) more"]
-                if report.drift!.count >= drift.count { report.drift = [drift[0]] }
-            } else if let error = report.error, error.message.count > 40 {
-                report.error?.message = String(error.message.prefix(40)) + "…"
-            } else if !report.runtimes.isEmpty {
-                report.runtimes.removeLast()
-            } else {
-                report.drift = nil
-                report.machineID = nil
-                data = (try? encoder.encode(report)) ?? Data()
-                break
-            }
-            data = (try? encoder.encode(report)) ?? Data()
+        var data = encode(report)
+        if data.count <= limit { return data }
+        // 1. Halve the message until it fits or is short.
+        while data.count > limit, let message = report.error?.message, message.count > 200 {
+            report.error?.message = String(message.prefix(message.count / 2)) + "…"
+            data = encode(report)
+        }
+        // 2. Halve the drift list, keeping a count of what was dropped.
+        while data.count > limit, let drift = report.drift, drift.count > 1 {
+            let kept = drift.count / 2
+            report.drift = Array(drift.prefix(kept - 1)) + ["… \(drift.count - kept + 1) more"]
+            data = encode(report)
+        }
+        // 3. Drop runtimes from the end, then free-text fields no longer needed to act on the failure.
+        while data.count > limit, !report.runtimes.isEmpty {
+            report.runtimes.removeLast()
+            data = encode(report)
+        }
+        if data.count > limit {
+            report.drift = report.drift.map { $0.map { String($0.prefix(200)) } }
+            report.machineID = report.machineID.map { String($0.prefix(64)) }
+            report.configPath = report.configPath.map { Self.shorten($0, to: 200) }
+            report.backupPath = report.backupPath.map { Self.shorten($0, to: 200) }
+            report.containerdVersion = report.containerdVersion.map { String($0.prefix(64)) }
+            report.error = report.error.map { ErrorInfo(code: String($0.code.prefix(64)), message: String($0.message.prefix(200))) }
+            report.distro = String(report.distro.prefix(32))
+            report.operation = String(report.operation.prefix(32))
+            report.result = String(report.result.prefix(32))
+            data = encode(report)
+        }
+        // 4. Still too big (only a tiny `limit` gets here): the bare outcome.
+        if data.count > limit {
+            var bare = InstallerReport(operation: report.operation, result: report.result)
+            bare.error = report.error.map { ErrorInfo(code: $0.code, message: String($0.message.prefix(40))) }
+            data = encode(bare)
         }
         return data
+    }
+
+    private static func shorten(_ text: String, to length: Int) -> String {
+        text.count <= length ? text : String(text.prefix(length)) + "…"
     }
 }

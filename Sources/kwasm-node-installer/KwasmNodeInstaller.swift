@@ -21,7 +21,12 @@ struct HostOptions: ParsableArguments {
         if let hostRoot { options.hostRoot = hostRoot }
         if let assets { options.assets = assets }
         if let installDir { options.installDir = installDir }
-        if let runtimes { options.runtimes = InstallerOptions.parseList(runtimes) }
+        if let runtimes {
+            options.runtimes = InstallerOptions.parseList(runtimes)
+            if options.runtimes.isEmpty {
+                throw InstallerError(.invalidArgument, "--runtimes names no runtime; omit it to install every runtime in the catalog")
+            }
+        }
         if let restart { options.restart = try InstallerOptions.parseRestart(restart) }
         if let restartCommand { options.restartCommand = restartCommand }
         if let containerdSocket { options.containerdSocket = containerdSocket }
@@ -137,4 +142,28 @@ struct KwasmNodeInstaller: AsyncParsableCommand {
         abstract: "Installs, verifies and removes wasm runtimes for containerd on this node.",
         subcommands: [Install.self, Uninstall.self, Status.self, Catalog.self]
     )
+
+    /// Like the default `main`, but a command line that install, uninstall or status cannot parse still ends
+    /// with the one JSON report (exit 1) the operator reads, not only usage text on stderr.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if let operation = arguments.first.flatMap(NodeInstaller.Operation.init(rawValue:)),
+               exitCode(for: error) != .success {
+                var report = InstallerReport(operation: operation.rawValue, result: "failed")
+                report.error = .init(code: InstallerError.Code.invalidArgument.rawValue,
+                                     message: fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments")
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                finish(report)
+            }
+            exit(withError: error)
+        }
+    }
 }

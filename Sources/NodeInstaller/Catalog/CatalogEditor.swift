@@ -38,20 +38,21 @@ public enum CatalogEditor {
         try FileManager.default.createDirectory(atPath: assets + "/bin", withIntermediateDirectories: true)
 
         var files: [RuntimeCatalog.File] = []
+        var copies: [(bytes: Data, relative: String)] = []
         for file in request.files {
             let source = URL(fileURLWithPath: file).standardizedFileURL.resolvingSymlinksInPath().path
             guard FileManager.default.isReadableFile(atPath: source) else {
                 throw InstallerError(.invalidArgument, "cannot read --file \(file)")
             }
-            let relative: String
             if source.hasPrefix(assets + "/") {
-                relative = String(source.dropFirst(assets.count + 1))
+                let relative = String(source.dropFirst(assets.count + 1))
+                files.append(RuntimeCatalog.File(path: relative, sha256: try FileDigest.sha256(path: source), mode: "0755"))
             } else {
-                relative = "bin/" + URL(fileURLWithPath: source).lastPathComponent
+                let relative = "bin/" + URL(fileURLWithPath: source).lastPathComponent
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
-                try AtomicFile.write(bytes, to: assets + "/" + relative, mode: 0o755)
+                copies.append((bytes, relative))
+                files.append(RuntimeCatalog.File(path: relative, sha256: FileDigest.sha256(bytes), mode: "0755"))
             }
-            files.append(RuntimeCatalog.File(path: relative, sha256: try FileDigest.sha256(path: assets + "/" + relative), mode: "0755"))
         }
 
         let runtimeType: String
@@ -75,7 +76,9 @@ public enum CatalogEditor {
         } else {
             catalog.runtimes.append(entry)
         }
+        // Validate before copying anything: a file of another runtime with the same name is never overwritten.
         try catalog.validate(source: catalogPath)
+        for copy in copies { try AtomicFile.write(copy.bytes, to: assets + "/" + copy.relative, mode: 0o755) }
         try AtomicFile.write(try catalog.encoded(), to: catalogPath, mode: 0o644)
         return entry
     }

@@ -8,6 +8,15 @@ public struct RuntimeCatalog: Codable, Sendable, Equatable {
         public var path: String
         public var sha256: String
         public var mode: String = "0755"
+
+        /// The mode the installed file gets: the catalog's, clamped to at most 0755 (containerd runs shims
+        /// as root: never setuid/setgid/sticky, never writable by anyone but root), always readable by root.
+        public var installMode: mode_t {
+            (mode_t(UInt32(mode, radix: 8) ?? 0o755) & 0o755) | 0o400
+        }
+
+        /// The file's name in `<install-dir>/bin`.
+        public var baseName: String { path.split(separator: "/").last.map(String.init) ?? path }
     }
 
     public struct Entry: Codable, Sendable, Equatable {
@@ -47,7 +56,7 @@ public struct RuntimeCatalog: Codable, Sendable, Equatable {
 
         /// The binaries' install paths on the host: `<install-dir>/bin/<basename>`.
         public func installedPaths(installDir: String) -> [String] {
-            files.map { installDir + "/bin/" + ($0.path.split(separator: "/").last.map(String.init) ?? $0.path) }
+            files.map { installDir + "/bin/" + $0.baseName }
         }
 
         /// The engine's definition of this runtime installed under `installDir` (host paths).
@@ -90,6 +99,9 @@ public struct RuntimeCatalog: Codable, Sendable, Equatable {
     /// Checks names, kinds, checksums and file paths; every problem names the entry.
     public func validate(source: String) throws {
         var handlers = Set<String>()
+        // Every file lands in one directory, `<install-dir>/bin/<basename>`: two files with one basename
+        // would overwrite each other there.
+        var owners: [String: String] = [:]
         for entry in runtimes {
             func fail(_ reason: String) -> InstallerError {
                 InstallerError(.catalogInvalid, "\(source): runtime \"\(entry.name)\": \(reason)")
@@ -107,7 +119,19 @@ public struct RuntimeCatalog: Codable, Sendable, Equatable {
                 guard file.sha256.count == 64, file.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
                     throw fail("file \(file.path): sha256 must be 64 lowercase hex digits")
                 }
-                guard UInt32(file.mode, radix: 8) != nil else { throw fail("file \(file.path): mode \"\(file.mode)\" is not octal") }
+                guard let mode = UInt32(file.mode, radix: 8), mode <= 0o7777 else {
+                    throw fail("file \(file.path): mode \"\(file.mode)\" is not an octal file mode")
+                }
+                guard file.baseName != "state.json", !file.baseName.hasPrefix(".") else {
+                    throw fail("file \(file.path): the name \(file.baseName) is reserved")
+                }
+                if let owner = owners[file.baseName] {
+                    throw fail("file \(file.path) would be installed as bin/\(file.baseName), which runtime \"\(owner)\" already installs there")
+                }
+                owners[file.baseName] = entry.name
+            }
+            for key in entry.options.keys where !Self.isOptionKey(key) {
+                throw fail("option key \"\(key.prefix(80))\" must be letters, digits and _ (a containerd option name)")
             }
         }
     }
@@ -130,7 +154,14 @@ public struct RuntimeCatalog: Codable, Sendable, Equatable {
         return try encoder.encode(self) + Data("\n".utf8)
     }
 
-    static func isDNSLabel(_ text: String) -> Bool {
+    /// containerd's runtime options are Go struct fields: `[A-Za-z_][A-Za-z0-9_]*`.
+    public static func isOptionKey(_ key: String) -> Bool {
+        guard let first = key.unicodeScalars.first, key.unicodeScalars.count <= 128 else { return false }
+        func letter(_ c: Unicode.Scalar) -> Bool { (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || c == "_" }
+        return letter(first) && key.unicodeScalars.allSatisfy { letter($0) || ($0 >= "0" && $0 <= "9") }
+    }
+
+    public static func isDNSLabel(_ text: String) -> Bool {
         guard (1...63).contains(text.count), let first = text.first, let last = text.last,
               first.isLetter || first.isNumber, last.isLetter || last.isNumber
         else { return false }

@@ -24,10 +24,17 @@ public struct ContainerdRestarter: Sendable {
         case .microk8s: return .microk8s
         case .k0s: return .k0s
         case .default:
-            if FileManager.default.fileExists(atPath: paths.path("/run/systemd/system")) { return .systemd }
+            if paths.exists("/run/systemd/system") { return .systemd }
             if command != nil { return .command }
             throw InstallerError(.restartFailed, "cannot pick a restart strategy: the host shows no systemd; pass --restart")
         }
+    }
+
+    static let missingCommand = InstallerError(.invalidArgument, "--restart command needs --restart-command")
+
+    /// Refuses, before anything is written, a strategy that could not restart (today: `command` without one).
+    public func validate() throws {
+        if try resolvedStrategy() == .command, command?.isEmpty ?? true { throw Self.missingCommand }
     }
 
     /// Whether the resolved strategy restarts anything (k0s and none do not).
@@ -53,8 +60,8 @@ public struct ContainerdRestarter: Sendable {
                 return unit
             }
         }
-        for unit in units where FileManager.default.fileExists(atPath: paths.path("/etc/systemd/system/\(unit).service"))
-            || FileManager.default.fileExists(atPath: paths.path("/usr/lib/systemd/system/\(unit).service")) {
+        for unit in units where paths.exists("/etc/systemd/system/\(unit).service")
+            || paths.exists("/usr/lib/systemd/system/\(unit).service") {
             return unit
         }
         return units[0]
@@ -68,9 +75,7 @@ public struct ContainerdRestarter: Sendable {
         case .none, .k0s:
             return
         case .command:
-            guard let command, !command.isEmpty else {
-                throw InstallerError(.invalidArgument, "--restart command needs --restart-command")
-            }
+            guard let command, !command.isEmpty else { throw Self.missingCommand }
             result = try ProcessRunner.run("/bin/sh", ["-c", command], timeout: 180)
         case .systemd, .k3s, .rke2, .microk8s:
             result = try ProcessRunner.run("/usr/bin/nsenter", Self.hostNamespaces + ["systemctl", "restart", unit(for: s)], timeout: 180)
@@ -84,7 +89,7 @@ public struct ContainerdRestarter: Sendable {
 
     /// containerd's own last log lines: from `logFile` (a host path) when given, else from the host journal.
     public func recentLogLines(logFile: String?, count: Int = 15) -> String {
-        if let logFile, let data = FileManager.default.contents(atPath: paths.path(logFile)) {
+        if let logFile, let data = HostFile.tail(paths.path(logFile), count: 64 << 10) {
             let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
             return lines.suffix(count).joined(separator: "\n")
         }

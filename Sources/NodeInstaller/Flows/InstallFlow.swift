@@ -10,13 +10,16 @@ extension NodeInstaller {
         report.runtimes = reportRuntimes(entries)
         let version = await containerdVersion(socketPath: host.socketPath, distro: host.distro)
         report.containerdVersion = version
-        let preview = try ConfigEngine.planInstall(try snapshot(host, version: version),
-                                                   definitions: entries.map { $0.definition(installDir: options.installDir) })
-        report.configSchema = preview.schema
-        report.configPath = preview.effectiveConfigPath
-        try probe.checkWritable(hostDirectories: [options.installDir] + preview.files.map { ($0.path as NSString).deletingLastPathComponent })
+        do {  // scoped: the preview's bytes are gone before the real plan is made (large configs)
+            let preview = try ConfigEngine.planInstall(try snapshot(host, version: version),
+                                                       definitions: entries.map { $0.definition(installDir: options.installDir) })
+            report.configSchema = preview.schema
+            report.configPath = preview.effectiveConfigPath
+            try probe.checkWritable(hostDirectories: [options.installDir] + preview.files.map { ($0.path as NSString).deletingLastPathComponent },
+                                    dryRun: options.dryRun)
+        }
         let restarter = restarter(host)
-        _ = try restarter.resolvedStrategy()
+        try restarter.validate()
 
         // 2. Lock, then re-read everything: another installer may have finished while we waited.
         let hostLock = options.dryRun ? nil : try lock()
@@ -42,19 +45,19 @@ extension NodeInstaller {
         for entry in entries {
             for file in entry.files {
                 let hostPath = binaryHostPath(file)
-                let target = try paths.resolve(hostPath)
-                let current = FileManager.default.fileExists(atPath: target) ? try? FileDigest.sha256(path: target) : nil
+                let target = try paths.resolveParent(hostPath)
+                let current = try? FileDigest.sha256(path: target)
                 if current != file.sha256 { binaryWork.append((options.assets + "/" + file.path, hostPath, file)) }
             }
         }
         let statePath = try statePath()
-        let previousState = InstallState.load(from: statePath)
+        let previousState = try loadState(host)
         let identityNow = ContainerdIdentity.current(socketPath: host.socketPath)
         let changed = plan.changed || !binaryWork.isEmpty
         let restartOwed = previousState?.pendingRestart == true
             && (identityNow == nil || identityNow == previousState?.containerdAtWrite)
         let backupHostPath = host.layout.mainConfigPath + ".kwasm-backup"
-        if FileManager.default.fileExists(atPath: paths.path(backupHostPath)) { report.backupPath = backupHostPath }
+        if try backup(of: host.layout.mainConfigPath).found == .regular { report.backupPath = backupHostPath }
 
         if options.dryRun {
             var text = plan.files.map(\.diff).joined(separator: "\n")
@@ -71,7 +74,7 @@ extension NodeInstaller {
         var state = previousState ?? InstallState()
         if changed {
             journal.rememberDirectories(of: statePath)
-            for work in binaryWork { journal.rememberDirectories(of: try paths.resolve(work.hostPath)) }
+            for work in binaryWork { journal.rememberDirectories(of: try paths.resolveParent(work.hostPath)) }
             for planned in plan.files { journal.rememberDirectories(of: try paths.resolve(planned.path)) }
             try journal.rememberFile(statePath)
             state.pendingRestart = true
@@ -84,9 +87,9 @@ extension NodeInstaller {
         var restarted = false
         do {
             for work in binaryWork {
-                let target = try paths.resolve(work.hostPath)
+                let target = try paths.resolveParent(work.hostPath)
                 var previous: String?
-                if FileManager.default.fileExists(atPath: target) {
+                if HostFile.exists(target) {
                     previous = (target as NSString).deletingLastPathComponent + "/.\((target as NSString).lastPathComponent).kwasm-prev"
                     unlink(previous!)
                     guard link(target, previous!) == 0 else { throw InstallerError.io("cannot keep previous binary", path: target, errno: errno) }
@@ -96,22 +99,21 @@ extension NodeInstaller {
                 guard FileDigest.sha256(bytes) == work.file.sha256 else {
                     throw InstallerError(.checksumMismatch, "asset \(work.source) changed while installing")
                 }
-                try AtomicFile.write(bytes, to: target, mode: mode_t(UInt32(work.file.mode, radix: 8) ?? 0o755))
+                try AtomicFile.write(bytes, to: target, mode: work.file.installMode, owner: .init(uid: 0, gid: 0))
             }
             crashIfRequested(after: "binaries")
 
             for planned in plan.files {
                 let target = try paths.resolve(planned.path)
                 if planned.needsBackup {
-                    let backup = target + ".kwasm-backup"
-                    if !FileManager.default.fileExists(atPath: backup), let original = snapshot.contents(of: planned.path) {
-                        try AtomicFile.write(original, to: backup)
-                        journal.backupsCreated.append(backup)
+                    let backup = try backup(of: planned.path)
+                    if let original = snapshot.contents(of: planned.path), try backup.create(original: original, configPath: target) {
+                        journal.backupsCreated.append(backup.path)
                         state.backups.append(planned.path + ".kwasm-backup")
                     }
                     if planned.path == host.layout.mainConfigPath { report.backupPath = planned.path + ".kwasm-backup" }
                 }
-                try journal.rememberFile(target)
+                try journal.rememberFile(target, knownBytes: snapshot.contents(of: planned.path))
                 if let bytes = planned.newContents {
                     try AtomicFile.write(bytes, to: target)
                     state.configFiles[planned.path] = FileDigest.sha256(bytes)
@@ -153,7 +155,7 @@ extension NodeInstaller {
             let logs = restarter.recentLogLines(logFile: options.containerdLog)
             let problems = journal.undo()
             report.rolledBack = true
-            report.backupPath = FileManager.default.fileExists(atPath: paths.path(backupHostPath)) ? backupHostPath : nil
+            report.backupPath = (try? backup(of: host.layout.mainConfigPath).found) == .regular ? backupHostPath : nil
             var message = failure.message
             if restarted || failure.code == .restartFailed {
                 do {
@@ -180,11 +182,9 @@ extension NodeInstaller {
         // The config now holds exactly `entries`: binaries of runtimes no longer selected go (only if unchanged since we put them there).
         state.runtimes = entries
         let wanted = Dictionary(entries.flatMap { $0.files.map { (binaryHostPath($0), $0.sha256) } }, uniquingKeysWith: { a, _ in a })
-        for (hostPath, sha) in state.binaries where wanted[hostPath] == nil {
-            let target = try paths.resolve(hostPath)
-            if (try? FileDigest.sha256(path: target)) == sha { try AtomicFile.remove(target) }
-            state.binaries[hostPath] = nil
-        }
+        let stale = StaleBinaries(paths: paths).plan(recorded: state.binaries, wanted: Array(wanted.keys))
+        for target in stale.remove { try AtomicFile.remove(target) }
+        for hostPath in stale.forget { state.binaries[hostPath] = nil }
         for (hostPath, sha) in wanted { state.binaries[hostPath] = sha }
         if changed || restartOwed || previousState == nil { try state.save(to: statePath) }
         report.restarted = restarted

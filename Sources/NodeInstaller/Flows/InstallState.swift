@@ -26,8 +26,8 @@ public struct InstallState: Codable, Sendable, Equatable {
     public static func hostPath(installDir: String) -> String { installDir + "/state.json" }
 
     public static func load(from path: String) -> InstallState? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(InstallState.self, from: data)
+        guard let bytes = try? HostFile.read(path, limit: 4 << 20) else { return nil }
+        return try? JSONDecoder().decode(InstallState.self, from: Data(bytes))
     }
 
     public func save(to path: String) throws {

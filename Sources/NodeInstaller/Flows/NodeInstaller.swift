@@ -26,10 +26,13 @@ public struct NodeInstaller: Sendable {
         report.dryRun = options.dryRun
         var timings = InstallerReport.Timings()
         do {
+            // Every option checked before the host is looked at; the flows see only normalized options.
+            var installer = self
+            installer.options = try options.validated(for: operation)
             switch operation {
-            case .install: try await install(&report, &timings)
-            case .uninstall: try await uninstall(&report, &timings)
-            case .status: try await status(&report)
+            case .install: try await installer.install(&report, &timings)
+            case .uninstall: try await installer.uninstall(&report, &timings)
+            case .status: try await installer.status(&report)
             }
         } catch let error as InstallerError {
             report.result = error.code.isUnsupported ? "unsupported" : "failed"
@@ -109,11 +112,22 @@ public struct NodeInstaller: Sendable {
     }
 
     func lock() throws -> HostLock {
-        try HostLock.acquire(at: try paths.resolve("/run/lock/kwasm.lock"), timeout: options.lockTimeout)
+        try HostLock.acquire(at: try paths.resolveParent("/run/lock/kwasm.lock"), timeout: options.lockTimeout)
     }
 
     func statePath() throws -> String {
-        try paths.resolve(InstallState.hostPath(installDir: options.installDir))
+        try paths.resolveParent(InstallState.hostPath(installDir: options.installDir))
+    }
+
+    /// state.json as far as it can be trusted (see ``InstallState/trusted(installDir:configPaths:)``).
+    func loadState(_ host: Host) throws -> InstallState? {
+        InstallState.load(from: try statePath())?.normalizedPaths()
+            .trusted(installDir: options.installDir, configPaths: host.layout.pathsToRead)
+    }
+
+    /// The backup of the config at host path `configPath`.
+    func backup(of configPath: String) throws -> ConfigBackup {
+        ConfigBackup(path: try paths.resolveParent(configPath + ".kwasm-backup"))
     }
 
     func binaryHostPath(_ file: RuntimeCatalog.File) -> String {

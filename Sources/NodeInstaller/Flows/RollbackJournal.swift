@@ -6,6 +6,8 @@ struct RollbackJournal {
     var filesBefore: [(path: String, bytes: [UInt8]?)] = []
     /// Installed binaries: resolved path and the hard link keeping the previous version (nil: none existed).
     var binaries: [(path: String, previous: String?)] = []
+    /// Mode and owner of each file in ``filesBefore`` that existed: restored with the bytes.
+    var attributesBefore: [String: (mode: mode_t, owner: AtomicFile.Owner)] = [:]
     /// Backups this run created.
     var backupsCreated: [String] = []
     /// Directories that did not exist before this run (deepest first after ``rememberDirectories(of:)``).
@@ -15,7 +17,7 @@ struct RollbackJournal {
     mutating func rememberDirectories(of path: String) {
         var directory = (path as NSString).deletingLastPathComponent
         var missing: [String] = []
-        while directory.count > 1, !FileManager.default.fileExists(atPath: directory) {
+        while directory.count > 1, !HostFile.exists(directory) {
             missing.append(directory)
             directory = (directory as NSString).deletingLastPathComponent
         }
@@ -23,9 +25,13 @@ struct RollbackJournal {
         directoriesCreated.sort { $0.count > $1.count }
     }
 
-    mutating func rememberFile(_ path: String) throws {
+    /// Notes `path`'s bytes (and mode and owner) before this run changes it. `knownBytes`: the bytes already
+    /// read under the lock (the snapshot), so a large config is not held twice.
+    mutating func rememberFile(_ path: String, knownBytes: [UInt8]? = nil) throws {
         guard !filesBefore.contains(where: { $0.path == path }) else { return }
-        filesBefore.append((path, try AtomicFile.read(path)))
+        let exists = HostFile.exists(path)
+        filesBefore.append((path, exists ? try (knownBytes ?? AtomicFile.read(path)) : nil))
+        if let info = HostFile.status(path) { attributesBefore[path] = (info.st_mode & 0o7777, .init(uid: info.st_uid, gid: info.st_gid)) }
     }
 
     /// Restores every file and binary; returns the problems it could not fix.
@@ -33,7 +39,11 @@ struct RollbackJournal {
         var problems: [String] = []
         for (path, bytes) in filesBefore.reversed() {
             do {
-                if let bytes { try AtomicFile.write(bytes, to: path) } else { try AtomicFile.remove(path) }
+                if let bytes {
+                    try AtomicFile.write(bytes, to: path, mode: attributesBefore[path]?.mode, owner: attributesBefore[path]?.owner)
+                } else {
+                    try AtomicFile.remove(path)
+                }
             } catch {
                 problems.append("\(error)")
             }

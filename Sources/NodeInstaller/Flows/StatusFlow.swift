@@ -10,12 +10,12 @@ extension NodeInstaller {
         defer { hostLock.release() }
         let version = await containerdVersion(socketPath: host.socketPath, distro: host.distro)
         report.containerdVersion = version
-        let state = InstallState.load(from: try statePath())
+        let state = try loadState(host)
         let entries = state?.runtimes ?? []
         report.runtimes = reportRuntimes(entries)
         let snapshot = try snapshot(host, version: version)
         let backupHostPath = host.layout.mainConfigPath + ".kwasm-backup"
-        if FileManager.default.fileExists(atPath: paths.path(backupHostPath)) { report.backupPath = backupHostPath }
+        if try backup(of: host.layout.mainConfigPath).found == .regular { report.backupPath = backupHostPath }
 
         let leftovers = (try? ConfigEngine.planUninstall(snapshot).changed) ?? false
         if let plan = try? ConfigEngine.planInstall(snapshot, definitions: entries.map { $0.definition(installDir: options.installDir) }) {
@@ -23,9 +23,12 @@ extension NodeInstaller {
             report.configPath = plan.effectiveConfigPath
         }
         guard let state, !entries.isEmpty else {
-            if leftovers {
+            // An install interrupted after writing binaries records them before any runtime: not absent.
+            let leftBinaries = (state?.binaries.keys.sorted() ?? []).filter { (try? paths.resolveParent($0)).map(HostFile.exists) ?? false }
+            if leftovers || !leftBinaries.isEmpty {
                 report.result = "drifted"
-                report.drift = ["config: kwasm-operator entries present but no install state"]
+                report.drift = (leftovers ? ["config: kwasm-operator entries present but no install state"] : [])
+                    + leftBinaries.map { "binary \($0) left by an interrupted install" }
             } else {
                 report.result = "absent"
                 report.drift = []
@@ -35,8 +38,8 @@ extension NodeInstaller {
 
         var drift = ConfigEngine.inspect(snapshot, definitions: entries.map { $0.definition(installDir: options.installDir) }).map(\.message)
         for (hostPath, sha) in state.binaries.sorted(by: { $0.key < $1.key }) {
-            let target = paths.path(hostPath)
-            if !FileManager.default.fileExists(atPath: target) {
+            let target = try paths.resolveParent(hostPath)
+            if !HostFile.exists(target) {
                 drift.append("binary \(hostPath) is missing")
             } else if (try? FileDigest.sha256(path: target)) != sha {
                 drift.append("binary \(hostPath) was modified")

@@ -8,27 +8,29 @@ extension NodeInstaller {
         let version = await containerdVersion(socketPath: host.socketPath, distro: host.distro)
         report.containerdVersion = version
         let restarter = restarter(host)
-        _ = try restarter.resolvedStrategy()
+        try restarter.validate()
 
         let hostLock = options.dryRun ? nil : try lock()
         defer { hostLock?.release() }
 
         let statePath = try statePath()
-        let state = InstallState.load(from: statePath)
+        let state = try loadState(host)
         let entries = state?.runtimes ?? []
         report.runtimes = reportRuntimes(entries)
         let snapshot = try snapshot(host, version: version)
         var backups: [String: [UInt8]] = [:]
         for hostPath in host.layout.pathsToRead {
-            if let bytes = try AtomicFile.read(try paths.resolve(hostPath + ".kwasm-backup")) { backups[hostPath] = bytes }
+            if let bytes = try backup(of: hostPath).read() { backups[hostPath] = bytes }
         }
-        let plan = try ConfigEngine.planUninstall(snapshot, backup: backups)
+        let existedBefore = Set((state?.backups ?? []).map { String($0.dropLast(".kwasm-backup".count)) })
+        let plan = try ConfigEngine.planUninstall(snapshot, backup: backups, existedBefore: existedBefore)
         report.configSchema = plan.schema
         report.configPath = plan.effectiveConfigPath
 
         let ourBinaries = (state?.binaries ?? [:]).sorted { $0.key < $1.key }
         if plan.changed || !ourBinaries.isEmpty {
-            try probe.checkWritable(hostDirectories: [options.installDir] + plan.files.map { ($0.path as NSString).deletingLastPathComponent })
+            try probe.checkWritable(hostDirectories: [options.installDir] + plan.files.map { ($0.path as NSString).deletingLastPathComponent },
+                                    dryRun: options.dryRun)
         }
         if options.dryRun {
             var text = plan.files.map(\.diff).joined(separator: "\n")
@@ -76,13 +78,13 @@ extension NodeInstaller {
         // Only now that containerd runs without them: our binaries (never files someone else put there).
         var kept: [String] = []
         for (hostPath, sha) in ourBinaries {
-            let target = try paths.resolve(hostPath)
+            let target = try paths.resolveParent(hostPath)
             unlink((target as NSString).deletingLastPathComponent + "/.\((target as NSString).lastPathComponent).kwasm-prev")
-            guard FileManager.default.fileExists(atPath: target) else { continue }
+            guard HostFile.exists(target) else { continue }
             if (try? FileDigest.sha256(path: target)) == sha { try AtomicFile.remove(target) } else { kept.append(hostPath) }
         }
         for hostPath in host.layout.pathsToRead {
-            try AtomicFile.remove(try paths.resolve(hostPath + ".kwasm-backup"))
+            try backup(of: hostPath).remove()
         }
         try AtomicFile.remove(statePath)
         let installDir = try paths.resolve(options.installDir)

@@ -9,13 +9,24 @@ import Musl
 /// target, fsync the directory. A reader (or a running shim, which keeps its old inode) sees either the old
 /// or the new file, never a torn one.
 public enum AtomicFile {
-    /// Writes `bytes` to `path` (creating parent directories), with `mode`, or the existing file's mode when nil.
-    public static func write(_ bytes: some DataProtocol, to path: String, mode: mode_t? = nil) throws {
+    /// The owner a new file gets.
+    public struct Owner: Sendable, Equatable {
+        public var uid: uid_t
+        public var gid: gid_t
+    }
+
+    /// Writes `bytes` to `path` (creating parent directories), with `mode`, or the existing regular file's mode
+    /// when nil, and `owner`, or the existing regular file's owner when nil. Whatever is at `path` (a symlink
+    /// included) is replaced, never written through.
+    public static func write(_ bytes: some DataProtocol, to path: String, mode: mode_t? = nil, owner: Owner? = nil) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         try makeDirectories(directory)
         var existing = stat()
-        let finalMode = mode ?? (lstat(path, &existing) == 0 ? existing.st_mode & 0o7777 : 0o644)
+        let existingRegular = lstat(path, &existing) == 0 && existing.st_mode & S_IFMT == S_IFREG
+        if !existingRegular { existing = stat() }
+        let finalMode = mode ?? (existingRegular ? existing.st_mode & 0o7777 : 0o644)
+        let finalOwner = owner ?? Owner(uid: existing.st_uid, gid: existing.st_gid)
         let temp = directory + "/.\(name).kwasm-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw InstallerError.io("cannot create", path: temp, errno: errno) }
@@ -23,21 +34,14 @@ public enum AtomicFile {
         defer {
             if !ok { unlink(temp) }
         }
-        let data = Array(bytes)
-        var written = 0
-        while written < data.count {
-            let n = data[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw InstallerError.io("cannot write", path: temp, errno: e)
-            }
-            written += n
+        // Written from the caller's storage: a large config is not copied once more here.
+        let failure = bytes.withContiguousStorageIfAvailable { writeAll(fd, UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { writeAll(fd, $0) }
+        if let failure {
+            close(fd)
+            throw InstallerError.io("cannot write", path: temp, errno: failure)
         }
-        if existing.st_uid != 0 || existing.st_gid != 0, lstat(path, &existing) == 0 {
-            _ = fchown(fd, existing.st_uid, existing.st_gid)
-        }
+        if finalOwner.uid != 0 || finalOwner.gid != 0 { _ = fchown(fd, finalOwner.uid, finalOwner.gid) }
         guard fchmod(fd, finalMode) == 0, fsync(fd) == 0 else {
             let e = errno
             close(fd)
@@ -47,6 +51,20 @@ public enum AtomicFile {
         guard rename(temp, path) == 0 else { throw InstallerError.io("cannot rename into", path: path, errno: errno) }
         ok = true
         syncDirectory(directory)
+    }
+
+    /// Writes every byte to `fd`; returns errno on failure.
+    private static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32? {
+        var written = 0
+        while written < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            written += n
+        }
+        return nil
     }
 
     /// Removes `path` (if present) and fsyncs its directory.
@@ -81,12 +99,8 @@ public enum AtomicFile {
         }
     }
 
-    /// The file's bytes, or nil when it does not exist.
+    /// The regular file's bytes, or nil when it does not exist (never blocks, never follows the last component).
     public static func read(_ path: String) throws -> [UInt8]? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InstallerError(.ioError, "cannot read \(path)")
-        }
-        return Array(data)
+        try HostFile.read(path)
     }
 }

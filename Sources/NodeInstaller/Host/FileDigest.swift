@@ -1,19 +1,21 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// SHA-256 of files and bytes (swift-crypto), streamed so large shims do not sit in memory.
 public enum FileDigest {
+    /// The digest of a regular file; throws for a missing file, a symlink, a FIFO or a device (never blocks).
     public static func sha256(path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw InstallerError(.ioError, "cannot read \(path)")
+        guard let fd = try HostFile.openRegular(path) else {
+            throw InstallerError(.ioError, "cannot read \(path): no such file")
         }
-        defer { try? handle.close() }
+        defer { close(fd) }
         var hasher = SHA256()
-        while true {
-            let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
-            if chunk.isEmpty { break }
-            hasher.update(data: chunk)
-        }
+        try HostFile.readLoop(fd, path: path, limit: Int.max) { hasher.update(bufferPointer: $0) }
         return hex(hasher.finalize())
     }
 

@@ -17,8 +17,13 @@ public final class HostLock: @unchecked Sendable {
     /// Takes the lock, waiting at most `timeout` seconds.
     public static func acquire(at path: String, timeout: Double) throws -> HostLock {
         try AtomicFile.makeDirectories((path as NSString).deletingLastPathComponent)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw InstallerError.io("cannot open lock", path: path, errno: errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw InstallerError(.ioError, "lock \(path) is not a regular file; refusing to use it")
+        }
         let deadline = Date().addingTimeInterval(timeout)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {

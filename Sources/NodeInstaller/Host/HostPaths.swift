@@ -47,8 +47,25 @@ public struct HostPaths: Sendable {
         return root + "/" + resolved.joined(separator: "/")
     }
 
-    /// Like ``resolve(_:)`` but never throws (unresolvable symlinks keep the literal path under the root).
+    /// Like ``resolve(_:)`` but keeps the last component as it is (never follows it): for every path we
+    /// create, replace or delete, so a symlink planted there is replaced or removed, never written through.
+    public func resolveParent(_ hostPath: String) throws -> String {
+        let parts = hostPath.split(separator: "/")
+        guard let last = parts.last, last != "..", last != "." else { return try resolve(hostPath) }
+        let parent = try resolve("/" + parts.dropLast().joined(separator: "/"))
+        return (parent.hasSuffix("/") ? parent : parent + "/") + last
+    }
+
+    /// Like ``resolve(_:)`` but never throws. A path that cannot be resolved (a symlink loop) maps to a name
+    /// under the host root that does not exist: never to the literal path, which the kernel would resolve
+    /// outside the host root.
     public func path(_ hostPath: String) -> String {
-        (try? resolve(hostPath)) ?? (root + "/" + hostPath.split(separator: "/").filter { $0 != ".." }.joined(separator: "/"))
+        (try? resolve(hostPath)) ?? (root + "/.kwasm-unresolvable-path")
+    }
+
+    /// Whether something (of any type) is at `hostPath` inside the host root.
+    public func exists(_ hostPath: String) -> Bool {
+        guard let resolved = try? resolve(hostPath) else { return false }
+        return HostFile.exists(resolved)
     }
 }

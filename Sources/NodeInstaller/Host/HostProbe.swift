@@ -16,14 +16,15 @@ public struct HostProbe: Sendable {
 
     /// The host's machine-id (`/etc/machine-id`), if readable.
     public func machineID() -> String? {
-        guard let data = FileManager.default.contents(atPath: paths.path("/etc/machine-id")) else { return nil }
+        // A machine-id is 32 hex digits; anything much longer is not one (and must not fill the report).
+        guard let data = try? HostFile.read(paths.path("/etc/machine-id"), limit: 4096) else { return nil }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return text.isEmpty ? nil : text
+        return text.isEmpty || text.count > 128 ? nil : text
     }
 
     /// The distro that owns containerd, from what the host shows.
     public func detectDistro() -> Distro {
-        func exists(_ hostPath: String) -> Bool { FileManager.default.fileExists(atPath: paths.path(hostPath)) }
+        func exists(_ hostPath: String) -> Bool { paths.exists(hostPath) }
         if exists("/var/lib/rancher/rke2/agent/etc/containerd") || exists("/etc/rancher/rke2") { return .rke2 }
         if exists("/var/lib/rancher/k3s/agent/etc/containerd") || exists("/etc/rancher/k3s") { return .k3s }
         if exists("/var/snap/microk8s/current/args") { return .microk8s }
@@ -44,14 +45,17 @@ public struct HostProbe: Sendable {
         case .default:
             break
         }
-        return candidates.filter { FileManager.default.isExecutableFile(atPath: paths.path($0)) }
+        return candidates.filter { candidate in
+            guard let path = try? paths.resolve(candidate) else { return false }
+            return HostFile.isRegular(path) && access(path, X_OK) == 0
+        }
     }
 
     /// Is there any sign of containerd: a binary, the config or a socket?
     public func hasContainerd(distro: Distro, socket: String, configPaths: [String]) -> Bool {
         if !containerdBinaries(distro: distro).isEmpty { return true }
-        if FileManager.default.fileExists(atPath: paths.path(socket)) { return true }
-        return configPaths.contains { FileManager.default.fileExists(atPath: paths.path($0)) }
+        if paths.exists(socket) { return true }
+        return configPaths.contains { paths.exists($0) }
     }
 
     /// `containerd --version` of the host binary (the binary must run from inside the installer image).
@@ -76,22 +80,33 @@ public struct HostProbe: Sendable {
     }
 
     /// Fails with `ImmutableHost` when a directory we would write to (or its nearest existing ancestor) is on a
-    /// read-only mount or refuses a probe file. Leaves no file behind.
-    public func checkWritable(hostDirectories: [String]) throws {
+    /// read-only mount or refuses a probe file. Leaves no file behind; a dry run creates no probe file at all.
+    public func checkWritable(hostDirectories: [String], dryRun: Bool = false) throws {
         for hostDirectory in hostDirectories {
-            var directory = paths.path(hostDirectory)
-            while !FileManager.default.fileExists(atPath: directory), directory.count > max(1, paths.root.count) {
+            guard var directory = try? paths.resolve(hostDirectory) else {
+                throw InstallerError(.ioError, "cannot resolve \(hostDirectory) inside the host root (symlink loop)")
+            }
+            while HostFile.type(directory) == nil, directory.count > max(1, paths.root.count) {
                 directory = (directory as NSString).deletingLastPathComponent
+            }
+            guard HostFile.type(directory) == S_IFDIR else {
+                throw InstallerError(.ioError, "\(hostDirectory) cannot be created: \(directory) is not a directory")
             }
             var fs = statvfs()
             if statvfs(directory, &fs) == 0, fs.f_flag & UInt(ST_RDONLY) != 0 {
                 throw InstallerError(.immutableHost, "\(hostDirectory) is on a read-only file system (\(directory)); this host is immutable")
             }
+            if dryRun {
+                if access(directory, W_OK) != 0 {
+                    throw InstallerError(.immutableHost, "cannot write to \(hostDirectory) (\(String(cString: strerror(errno)))); this host is immutable or read-only")
+                }
+                continue
+            }
             let probe = directory + "/.kwasm-write-probe-\(getpid())"
-            let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             if fd < 0 {
                 let e = errno
-                if e == EEXIST { unlink(probe); continue }
+                if e == EEXIST { continue }
                 throw InstallerError(.immutableHost, "cannot write to \(hostDirectory) (\(String(cString: strerror(e)))); this host is immutable or read-only")
             }
             close(fd)
