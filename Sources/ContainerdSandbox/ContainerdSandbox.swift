@@ -12,10 +12,11 @@ import Foundation
 ///   `--restart-command`), `containerd.pid`.
 ///
 /// containerd is started detached (`setsid unshare --net --mount`) so an outside script can restart it, exactly
-/// like systemd would on a real host. In its mount namespace the host root's `opt`, `usr/local/bin` and
-/// `usr/local/sbin` are bind-mounted over `/opt`, `/usr/local/bin` and `/usr/local/sbin`, so host paths the
-/// installer writes (`/opt/kwasm/bin/…` in `runtime_path` or `BinaryName`, shim links in `/usr/local/bin`) are
-/// what this containerd sees at the same paths. Its `PATH` is a systemd unit's (``SandboxContainerd/path``),
+/// like systemd would on a real host. In its mount namespace the host root's `opt`, `usr/local/bin`,
+/// `usr/local/sbin` and `etc/containerd` are bind-mounted over `/opt`, `/usr/local/bin`, `/usr/local/sbin` and
+/// (when the machine has it, as Debian's containerd package makes it) `/etc/containerd`, so host paths the
+/// installer writes (`/opt/kwasm/bin/…` in `runtime_path` or `BinaryName`, shim links in `/usr/local/bin`,
+/// absolute `imports`) are what this containerd sees at the same paths. Its `PATH` is a systemd unit's (``SandboxContainerd/path``),
 /// never the install dir: a shim is found only the way a real node's containerd would find it.
 /// Its network namespace has loopback up plus a veth with a default route (192.0.2.0/24, TEST-NET-1, reaching
 /// nothing), as a real node has: CRI's streaming server picks its address from the default route's interface
@@ -94,7 +95,10 @@ public final class ContainerdSandbox: @unchecked Sendable {
     deinit {}
 
     /// A schema-2 config like the ones `containerd config default` and kubeadm guides produce (an explicit
-    /// `runc` runtime), with containerd's `opt` dir kept inside the host root. See ``debianStockConfig(hostRoot:)``
+    /// `runc` runtime), with containerd's `opt` dir kept inside the host root, the sandbox image set and
+    /// `restrict_oom_score_adj` (root here may lack CAP_SYS_RESOURCE). `runc` has no `options` table: the
+    /// installer copies runc's options into its runtimes, and CRI hands a non-runc `runtime_type` its options as
+    /// `runtimeoptions.v1.Options`, which the tests' stand-in shim (a renamed runc shim) cannot decode. See ``debianStockConfig(hostRoot:)``
     /// for Debian's shipped file, which has no runtimes table at all.
     public static func defaultConfig(hostRoot: String, sandboxImage: String = "{{SANDBOX_IMAGE}}") -> String {
         """
@@ -109,8 +113,6 @@ public final class ContainerdSandbox: @unchecked Sendable {
               [plugins."io.containerd.grpc.v1.cri".containerd.runtimes]
                 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
                   runtime_type = "io.containerd.runc.v2"
-                  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-                    SystemdCgroup = false
             [plugins."io.containerd.grpc.v1.cri".cni]
               bin_dir = "/usr/lib/cni"
               conf_dir = "/etc/cni/net.d"
@@ -137,8 +139,6 @@ public final class ContainerdSandbox: @unchecked Sendable {
               [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes]
                 [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
                   runtime_type = 'io.containerd.runc.v2'
-                  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
-                    SystemdCgroup = false
           [plugins.'io.containerd.internal.v1.opt']
             path = '\(hostRoot)/opt/containerd'
           [plugins.'io.containerd.nri.v1.nri']
@@ -385,8 +385,10 @@ public final class ContainerdSandbox: @unchecked Sendable {
         echo "\(Self.startMarker) $(date -u +%FT%T.%NZ)" >> '\(logPath)'
         setsid unshare --net --mount --propagation private sh -c '
           for d in /opt /usr/local/bin /usr/local/sbin; do mount --bind "$4$d" "$d" || exit 1; done
+          # Absolute imports the installer writes (/etc/containerd/conf.d/…) must name files under the host root.
+          [ -d /etc/containerd ] && { mount --bind "$4/etc/containerd" /etc/containerd || exit 1; }
           # Hybrid cgroup hosts: crun refuses to run when the cgroup2 side holds controllers (as realcluster does).
-          if [ -s /sys/fs/cgroup/unified/cgroup.controllers ]; then
+          if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
             : > "$4/../ctl/empty"; mount --bind "$4/../ctl/empty" /sys/fs/cgroup/unified/cgroup.controllers
           fi
           ip link set lo up 2>/dev/null || busybox ip link set lo up

@@ -81,6 +81,8 @@ extension NodeInstaller {
             guard FileManager.default.fileExists(atPath: target) else { continue }
             if (try? FileDigest.sha256(path: target)) == sha { try AtomicFile.remove(target) } else { kept.append(hostPath) }
         }
+        kept += removeShimLinks(state?.shimLinks ?? [])
+        for directory in (state?.createdDirectories ?? []).reversed() { rmdir(paths.path(directory)) }
         for hostPath in host.layout.pathsToRead {
             try AtomicFile.remove(try paths.resolve(hostPath + ".kwasm-backup"))
         }
