@@ -54,10 +54,11 @@ var targets: [Target] = [
         dependencies: []
     ),
     // Starts a real containerd in a sandbox (own root, state, socket, network namespace):
-    // used by the engine and installer tests and by the local end-to-end demo.
+    // used by the engine and installer tests and by the local end-to-end demo. Its CRI pod runner talks
+    // to containerd through the installer's own gRPC client (NodeInstaller/GRPC).
     .target(
         name: "ContainerdSandbox",
-        dependencies: ["HostProcess"]
+        dependencies: ["HostProcess", "NodeInstaller"]
     ),
     .target(
         name: "NodeInstaller",

@@ -26,8 +26,9 @@ public struct RuntimeDefinition: Sendable, Hashable {
     public var kind: RuntimeKind
     /// containerd `runtime_type`; for `.ociBinary` this is normally `io.containerd.runc.v2`.
     public var runtimeType: String
-    /// Absolute host path of the shim binary. Written as `runtime_path` for containerd 2.x
-    /// (schema 3), where containerd honours it; on containerd 1.x the shim must be on containerd's PATH.
+    /// Absolute host path of the shim binary, written as `runtime_path`. containerd honours it from 1.6.21 and
+    /// 1.7.1 on; older ones find a shim only by name on their PATH or next to their binary, which the installer
+    /// handles with a link (NodeInstaller `ShimLinkPlanner`; docs/runtime-catalog.md).
     public var shimPath: String?
     /// Absolute host path of the OCI runtime binary (`options.BinaryName`), for `.ociBinary`.
     public var binaryPath: String?

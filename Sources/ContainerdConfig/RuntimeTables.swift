@@ -38,7 +38,9 @@ enum RuntimeTables {
         return letter(first) && key.unicodeScalars.allSatisfy { letter($0) || ($0 >= "0" && $0 <= "9") }
     }
 
-    /// Whether containerd honours `runtime_path` (added in containerd 1.6; schema 3 implies 2.x).
+    /// Whether to write `runtime_path` (parsed from containerd 1.6 on; schema 3 implies 2.x). 1.6.0–1.6.20 and
+    /// 1.7.0 parse but ignore it (the installer links the shim where they look); it is kept there so an upgrade
+    /// to a release that honours it needs no rewrite.
     static func supportsRuntimePath(schema: Int, version: ContainerdVersion?) -> Bool {
         if schema == 3 { return true }
         guard let version else { return true }  // unknown: harmless if ignored by an older containerd

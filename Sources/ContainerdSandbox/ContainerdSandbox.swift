@@ -1,21 +1,26 @@
 import Foundation
 
-/// A real containerd (Debian's `/usr/bin/containerd`) running under a temporary "host root", with its
-/// own root, state, socket and network namespace, for tests and local demos.
+/// A real containerd (Debian's 1.6 or a 2.x release from ``TestAssets``, see ``SandboxContainerd``) running under
+/// a temporary "host root", with its own root, state, socket, network and mount namespaces, for tests and demos.
 ///
 /// Layout under ``baseDirectory`` (a short `/tmp/kw-XXXXXX` path: unix socket paths are limited to 108 bytes):
 /// - `host/` — the fake host root the installer is pointed at (`--host-root`):
 ///   `etc/containerd/config.toml`, `var/lib/containerd` (containerd `--root`), `run/containerd` (`--state`,
-///   socket `run/containerd/containerd.sock`), `etc/machine-id`, `var/log/containerd.log` (containerd's output).
+///   socket `run/containerd/containerd.sock`), `etc/machine-id`, `var/log/containerd.log` (containerd's output),
+///   `opt/`, `usr/local/bin`, `usr/local/sbin`.
 /// - `ctl/` — the sandbox's own control files: `start.sh`, `stop.sh`, `restart.sh` (usable as the installer's
 ///   `--restart-command`), `containerd.pid`.
 ///
-/// containerd is started detached (`setsid unshare --net`) so an outside script can restart it, exactly like
-/// systemd would on a real host. Its network namespace has loopback up plus a veth with a default route
-/// (192.0.2.0/24, TEST-NET-1, reaching nothing), as a real node has: CRI's streaming server picks its address
-/// from the default route's interface when the config leaves `stream_server_address` empty, and fails without
-/// one. Its `PATH` starts with `host/opt/kwasm/bin`, the installer's default install dir, so
-/// `runtime_type = "io.containerd.NAME.vN"` finds installed shims.
+/// containerd is started detached (`setsid unshare --net --mount`) so an outside script can restart it, exactly
+/// like systemd would on a real host. In its mount namespace the host root's `opt`, `usr/local/bin`,
+/// `usr/local/sbin` and `etc/containerd` are bind-mounted over `/opt`, `/usr/local/bin`, `/usr/local/sbin` and
+/// (when the machine has it, as Debian's containerd package makes it) `/etc/containerd`, so host paths the
+/// installer writes (`/opt/kwasm/bin/…` in `runtime_path` or `BinaryName`, shim links in `/usr/local/bin`,
+/// absolute `imports`) are what this containerd sees at the same paths. Its `PATH` is a systemd unit's (``SandboxContainerd/path``),
+/// never the install dir: a shim is found only the way a real node's containerd would find it.
+/// Its network namespace has loopback up plus a veth with a default route (192.0.2.0/24, TEST-NET-1, reaching
+/// nothing), as a real node has: CRI's streaming server picks its address from the default route's interface
+/// when the config leaves `stream_server_address` empty, and fails without one.
 public final class ContainerdSandbox: @unchecked Sendable {
     /// The `/tmp/kw-XXXXXX` directory holding everything.
     public let baseDirectory: String
@@ -42,13 +47,18 @@ public final class ContainerdSandbox: @unchecked Sendable {
 
     /// The machine-id written to `<host>/etc/machine-id`.
     public let machineID: String
+    /// The containerd binary this sandbox runs.
+    public let containerd: SandboxContainerd
+    /// The pod sandbox (pause) image the default configs name; ``importPauseImage()`` imports it.
+    public let sandboxImage: String
 
-    /// Creates the directory layout and writes `config` (or a default schema-2 config) to the host config path.
-    /// Does not start containerd; call ``start()``.
+    /// Creates the directory layout and writes `config` (or the containerd's default config) to the host config
+    /// path. Does not start containerd; call ``start()``.
     ///
-    /// - Parameter config: the config file's text (`{{HOST_ROOT}}` is replaced by ``hostRoot``); `nil` writes
-    ///   ``defaultConfig(hostRoot:)``.
-    public init(config: String? = nil, namespace: String = "kwtest") throws {
+    /// - Parameter config: the config file's text (`{{HOST_ROOT}}` is replaced by ``hostRoot``,
+    ///   `{{SANDBOX_IMAGE}}` by ``sandboxImage``); `nil` writes ``defaultConfig(hostRoot:sandboxImage:)`` for 1.6
+    ///   or ``defaultConfigV3(hostRoot:sandboxImage:importsDropIns:)`` for 2.x.
+    public init(config: String? = nil, namespace: String = "kwtest", containerd: SandboxContainerd = .debian) throws {
         var template = Array("/tmp/kw-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw SandboxError("mkdtemp failed: errno \(errno)")
@@ -64,36 +74,45 @@ public final class ContainerdSandbox: @unchecked Sendable {
         pidFilePath = controlDirectory + "/containerd.pid"
         restartScriptPath = controlDirectory + "/restart.sh"
         self.namespace = namespace
+        self.containerd = containerd
+        sandboxImage = TestAssets.quietlyFromEnvironment == nil ? OCIImageBuilder.pauseReference : TestAssets.pauseReference
         machineID = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
 
         let fm = FileManager.default
-        for dir in [controlDirectory, hostRoot + "/etc/containerd", rootDirectory, stateDirectory, hostRoot + "/run/lock", hostRoot + "/var/log"] {
+        for dir in [controlDirectory, hostRoot + "/etc/containerd", rootDirectory, stateDirectory, hostRoot + "/run/lock", hostRoot + "/var/log",
+                    hostRoot + "/opt", hostRoot + "/usr/local/bin", hostRoot + "/usr/local/sbin"] {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         try Data((machineID + "\n").utf8).write(to: URL(fileURLWithPath: hostRoot + "/etc/machine-id"))
-        try Data((config?.replacingOccurrences(of: "{{HOST_ROOT}}", with: hostRoot)
-            ?? Self.defaultConfig(hostRoot: hostRoot)).utf8).write(to: URL(fileURLWithPath: configPath))
+        let text = config ?? (containerd.usesSchema3
+            ? Self.defaultConfigV3(hostRoot: hostRoot, sandboxImage: sandboxImage, importsDropIns: containerd.importsDropIns)
+            : Self.defaultConfig(hostRoot: hostRoot, sandboxImage: sandboxImage))
+        try Data(text.replacingOccurrences(of: "{{HOST_ROOT}}", with: hostRoot)
+            .replacingOccurrences(of: "{{SANDBOX_IMAGE}}", with: sandboxImage).utf8).write(to: URL(fileURLWithPath: configPath))
         try writeScripts()
     }
 
     deinit {}
 
     /// A schema-2 config like the ones `containerd config default` and kubeadm guides produce (an explicit
-    /// `runc` runtime), with containerd's `opt` dir kept inside the host root. See ``debianStockConfig(hostRoot:)``
+    /// `runc` runtime), with containerd's `opt` dir kept inside the host root, the sandbox image set and
+    /// `restrict_oom_score_adj` (root here may lack CAP_SYS_RESOURCE). `runc` has no `options` table: the
+    /// installer copies runc's options into its runtimes, and CRI hands a non-runc `runtime_type` its options as
+    /// `runtimeoptions.v1.Options`, which the tests' stand-in shim (a renamed runc shim) cannot decode. See ``debianStockConfig(hostRoot:)``
     /// for Debian's shipped file, which has no runtimes table at all.
-    public static func defaultConfig(hostRoot: String) -> String {
+    public static func defaultConfig(hostRoot: String, sandboxImage: String = "{{SANDBOX_IMAGE}}") -> String {
         """
         version = 2
 
         [plugins]
           [plugins."io.containerd.grpc.v1.cri"]
+            sandbox_image = "\(sandboxImage)"
+            restrict_oom_score_adj = true
             [plugins."io.containerd.grpc.v1.cri".containerd]
               default_runtime_name = "runc"
               [plugins."io.containerd.grpc.v1.cri".containerd.runtimes]
                 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
                   runtime_type = "io.containerd.runc.v2"
-                  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-                    SystemdCgroup = false
             [plugins."io.containerd.grpc.v1.cri".cni]
               bin_dir = "/usr/lib/cni"
               conf_dir = "/etc/cni/net.d"
@@ -103,14 +122,41 @@ public final class ContainerdSandbox: @unchecked Sendable {
         """
     }
 
+    /// What containerd 2.x's `config default` writes (schema 3, explicit `runc`), reduced, with the sandbox
+    /// image pinned, NRI off (its socket is machine-wide) and, for 2.2, `conf.d` drop-ins imported (relative to
+    /// the config file, so containerd and the installer resolve them to the same directory).
+    public static func defaultConfigV3(hostRoot: String, sandboxImage: String = "{{SANDBOX_IMAGE}}", importsDropIns: Bool) -> String {
+        (importsDropIns ? "version = 3\nimports = ['conf.d/*.toml']\n" : "version = 3\n") + """
+
+        [plugins]
+          [plugins.'io.containerd.cri.v1.images']
+            [plugins.'io.containerd.cri.v1.images'.pinned_images]
+              sandbox = '\(sandboxImage)'
+          [plugins.'io.containerd.cri.v1.runtime']
+            restrict_oom_score_adj = true
+            [plugins.'io.containerd.cri.v1.runtime'.containerd]
+              default_runtime_name = 'runc'
+              [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes]
+                [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+                  runtime_type = 'io.containerd.runc.v2'
+          [plugins.'io.containerd.internal.v1.opt']
+            path = '\(hostRoot)/opt/containerd'
+          [plugins.'io.containerd.nri.v1.nri']
+            disable = true
+
+        """
+    }
+
     /// Debian bookworm's shipped `/etc/containerd/config.toml` (no runtimes table; CRI uses built-in defaults),
     /// with the `opt` dir moved inside the host root.
-    public static func debianStockConfig(hostRoot: String) -> String {
+    public static func debianStockConfig(hostRoot: String, sandboxImage: String = "{{SANDBOX_IMAGE}}") -> String {
         """
         version = 2
 
         [plugins]
           [plugins."io.containerd.grpc.v1.cri"]
+            sandbox_image = "\(sandboxImage)"
+            restrict_oom_score_adj = true
             [plugins."io.containerd.grpc.v1.cri".cni]
               bin_dir = "/usr/lib/cni"
               conf_dir = "/etc/cni/net.d"
@@ -147,6 +193,7 @@ public final class ContainerdSandbox: @unchecked Sendable {
     /// Stops containerd and removes every file of the sandbox.
     public func destroy() {
         try? stop()
+        killLeftoverShims()
         // Unmount anything containerd left mounted under the sandbox, deepest first.
         if let mounts = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) {
             let points = mounts.split(separator: "\n").compactMap { line -> String? in
@@ -156,6 +203,18 @@ public final class ContainerdSandbox: @unchecked Sendable {
             for point in points { _ = try? CommandRunner.run("/bin/umount", ["-l", point]) }
         }
         try? FileManager.default.removeItem(atPath: baseDirectory)
+    }
+
+    /// Shims outlive containerd (that is how containers survive its restarts); a test that failed before removing
+    /// its pod leaves one behind. Each shim was started with `-address SOCKET`, naming this sandbox's socket.
+    private func killLeftoverShims() {
+        let me = getpid()
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), pid != me,
+                  let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if arguments.first?.contains("containerd-shim") == true, arguments.contains(socketPath) { kill(pid, SIGKILL) }
+        }
     }
 
     /// The running containerd's pid, or `nil` when it is not running (a zombie counts as not running).
@@ -179,7 +238,7 @@ public final class ContainerdSandbox: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if FileManager.default.fileExists(atPath: socketPath),
-               let result = try? CommandRunner.run("/usr/bin/ctr", ["--address", socketPath, "--timeout", "2s", "version"]),
+               let result = try? CommandRunner.run(containerd.ctr, ["--address", socketPath, "--timeout", "2s", "version"]),
                result.succeeded {
                 return
             }
@@ -213,7 +272,7 @@ public final class ContainerdSandbox: @unchecked Sendable {
 
     /// `containerd -c CONFIG config dump`: the config containerd would run with (defaults merged in).
     public func configDump() throws -> String {
-        let result = try CommandRunner.run("/usr/bin/containerd", ["-c", configPath, "config", "dump"])
+        let result = try CommandRunner.run(containerd.binary, ["-c", configPath, "config", "dump"])
         guard result.succeeded else { throw SandboxError("containerd config dump failed: \(result)") }
         return result.stdout
     }
@@ -249,17 +308,39 @@ public final class ContainerdSandbox: @unchecked Sendable {
     /// Runs `ctr --address SOCKET -n NAMESPACE arguments…`.
     @discardableResult
     public func ctr(arguments: [String]) throws -> CommandResult {
-        try CommandRunner.run("/usr/bin/ctr", ["--address", socketPath, "-n", namespace] + arguments)
+        try CommandRunner.run(containerd.ctr, ["--address", socketPath, "-n", namespace] + arguments)
     }
 
-    /// Builds the busybox test image (once per sandbox) and imports it; returns its reference.
+    /// Builds the busybox test image (once per sandbox) and imports it into `namespace` (default: the sandbox's;
+    /// pass ``criNamespace`` for CRI pods); returns its reference.
     @discardableResult
-    public func importTestImage() throws -> String {
+    public func importTestImage(namespace: String? = nil) throws -> String {
         let tarball = controlDirectory + "/busybox-oci.tar"
         let reference = try OCIImageBuilder.writeBusyboxImage(to: tarball)
-        let result = try ctr("image", "import", tarball)
-        guard result.succeeded else { throw SandboxError("ctr image import failed: \(result)") }
+        try importImage(tarball, namespace: namespace ?? self.namespace)
         return reference
+    }
+
+    /// The containerd namespace the CRI plugin (and so the kubelet) uses.
+    public static let criNamespace = "k8s.io"
+
+    /// Imports the pod sandbox image ``sandboxImage`` into ``criNamespace``: the assets' `pause.tar`, or, without
+    /// the assets, a pause stand-in built from busybox-static (so RunPodSandbox needs no registry either way).
+    public func importPauseImage() throws {
+        if let assets = TestAssets.quietlyFromEnvironment {
+            try importImage(assets.pauseImage, namespace: Self.criNamespace)
+        } else {
+            let tarball = controlDirectory + "/pause-oci.tar"
+            try OCIImageBuilder.writeBusyboxImage(to: tarball, reference: OCIImageBuilder.pauseReference,
+                                                  entrypoint: ["/bin/sleep", "2147483647"])
+            try importImage(tarball, namespace: Self.criNamespace)
+        }
+    }
+
+    /// `ctr -n NAMESPACE image import TARBALL` (an OCI archive).
+    public func importImage(_ tarball: String, namespace: String) throws {
+        let result = try CommandRunner.run(containerd.ctr, ["--address", socketPath, "-n", namespace, "image", "import", tarball])
+        guard result.succeeded else { throw SandboxError("ctr image import \(tarball) failed: \(result)") }
     }
 
     /// `ctr run --rm --runtime RUNTIME IMAGE ID command…`, retrying once with the native snapshotter when
@@ -300,14 +381,22 @@ public final class ContainerdSandbox: @unchecked Sendable {
         let start = common + """
         alive && exit 0
         mkdir -p '\(rootDirectory)' '\(stateDirectory)'
-        export PATH='\(hostRoot)/opt/kwasm/bin':/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+        export PATH='\(containerd.path)'
         echo "\(Self.startMarker) $(date -u +%FT%T.%NZ)" >> '\(logPath)'
-        setsid unshare --net sh -c '
+        setsid unshare --net --mount --propagation private sh -c '
+          for d in /opt /usr/local/bin /usr/local/sbin; do mount --bind "$4$d" "$d" || exit 1; done
+          # Absolute imports the installer writes (/etc/containerd/conf.d/…) must name files under the host root.
+          [ -d /etc/containerd ] && { mount --bind "$4/etc/containerd" /etc/containerd || exit 1; }
+          # Hybrid cgroup hosts: crun refuses to run when the cgroup2 side holds controllers (as realcluster does).
+          if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+            : > "$4/../ctl/empty"; mount --bind "$4/../ctl/empty" /sys/fs/cgroup/unified/cgroup.controllers
+          fi
           ip link set lo up 2>/dev/null || busybox ip link set lo up
           ip link add kw0 type veth peer name kw1 && ip addr add 192.0.2.1/24 dev kw0 && ip link set kw0 up \\
             && ip link set kw1 up && ip route add default via 192.0.2.254 dev kw0
-          exec /usr/bin/containerd -c "$0" --root "$1" --state "$2" --address "$3"' \\
-          '\(configPath)' '\(rootDirectory)' '\(stateDirectory)' '\(socketPath)' >> '\(logPath)' 2>&1 < /dev/null &
+          exec "$5" -c "$0" --root "$1" --state "$2" --address "$3"' \\
+          '\(configPath)' '\(rootDirectory)' '\(stateDirectory)' '\(socketPath)' '\(hostRoot)' '\(containerd.binary)' \\
+          >> '\(logPath)' 2>&1 < /dev/null &
         echo $! > "$PIDFILE"
         # Like `systemctl restart` of a Type=notify unit: return once the socket exists (or containerd died).
         i=0

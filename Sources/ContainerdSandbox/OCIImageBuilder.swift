@@ -5,13 +5,16 @@ import Foundation
 public enum OCIImageBuilder {
     /// The reference the image is imported under.
     public static let defaultReference = "kwtest.local/busybox:latest"
+    /// The pod sandbox stand-in built when the test assets (with the real pause image) are absent.
+    public static let pauseReference = "kwtest.local/pause:latest"
 
     /// Builds the image into `path` and returns its reference.
     @discardableResult
     public static func writeBusyboxImage(
         to path: String,
         busybox: String = "/bin/busybox",
-        reference: String = defaultReference
+        reference: String = defaultReference,
+        entrypoint: [String]? = nil
     ) throws -> String {
         let busyboxBytes = try Data(contentsOf: URL(fileURLWithPath: busybox))
 
@@ -25,8 +28,9 @@ public enum OCIImageBuilder {
         let layerBytes = layer.finished()
         let layerDigest = try sha256Hex(layerBytes)
 
+        let start = entrypoint.map { #""Entrypoint":\#(jsonArray($0))"# } ?? #""Cmd":["/bin/sh"]"#
         let config = """
-        {"architecture":"\(goArchitecture)","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},\
+        {"architecture":"\(goArchitecture)","os":"linux","config":{"Env":["PATH=/bin"],\(start)},\
         "rootfs":{"type":"layers","diff_ids":["sha256:\(layerDigest)"]}}
         """
         let configBytes = Data(config.utf8)
@@ -57,6 +61,10 @@ public enum OCIImageBuilder {
         layout.addFile("blobs/sha256/\(manifestDigest)", contents: manifestBytes)
         try layout.finished().write(to: URL(fileURLWithPath: path))
         return reference
+    }
+
+    static func jsonArray(_ strings: [String]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: strings)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
     static var goArchitecture: String {

@@ -21,6 +21,11 @@ public struct TestAssets: Sendable {
         return TestAssets(directory: ProcessInfo.processInfo.environment[environmentVariable]!)
     }
 
+    /// Like ``fromEnvironment`` without the message: for code that has a fallback (a locally built image).
+    public static var quietlyFromEnvironment: TestAssets? {
+        unavailableReason == nil ? TestAssets(directory: ProcessInfo.processInfo.environment[environmentVariable]!) : nil
+    }
+
     /// Why the assets cannot be used, or `nil` when they can.
     public static var unavailableReason: String? {
         guard let directory = ProcessInfo.processInfo.environment[environmentVariable], !directory.isEmpty else {

@@ -53,6 +53,8 @@ public struct InstallerReport: Codable, Sendable, Equatable {
     public var runtimes: [Runtime] = []
     public var backupPath: String?
     public var drift: [String]?
+    /// How the handlers were proven usable ("pod-sandbox: …" or "resolution-only: …"), after an install verified them.
+    public var verification: String?
     public var error: ErrorInfo?
     public var durationMs: Int = 0
     public var timings: Timings?

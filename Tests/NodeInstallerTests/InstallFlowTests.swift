@@ -27,10 +27,11 @@ struct InstallFlowTests {
         let loaded = try await h.loadedRuntimes()
         #expect(loaded[InstallerHarness.handler]?.runtimeType == InstallerHarness.runtimeType)
 
-        let image = try h.sandbox.importTestImage()
-        let run = try h.sandbox.runContainer(runtime: InstallerHarness.runtimeType, image: image, command: ["echo", "hello-from-kwtest"])
-        #expect(run.succeeded, "\(run)")
-        #expect(run.stdout.contains("hello-from-kwtest"))
+        // Verified means a pod can use it: the installer started a probe pod, and so can the kubelet.
+        #expect(report.verification?.hasPrefix("pod-sandbox") == true, "\(report)")
+        let run = try await h.runPod(handler: InstallerHarness.handler, ["echo", "hello-from-kwtest"])
+        #expect(run.exitCode == 0, "\(run)")
+        #expect(run.stdout == "hello-from-kwtest\n")
 
         let pidAfterInstall = h.sandbox.pid
         let configAfterInstall = h.configBytes
@@ -65,10 +66,9 @@ struct InstallFlowTests {
         #expect(h.hostTree() == treeBefore)
         #expect(try await h.loadedRuntimes()[InstallerHarness.handler] == nil)
 
-        let image = try h.sandbox.importTestImage()
-        let run = try h.sandbox.runContainer(runtime: "io.containerd.runc.v2", image: image, command: ["echo", "runc-still-works"])
-        #expect(run.succeeded, "\(run)")
-        #expect(run.stdout.contains("runc-still-works"))
+        let run = try await h.runPod(handler: "runc", ["echo", "runc-still-works"])
+        #expect(run.exitCode == 0, "\(run)")
+        #expect(run.stdout == "runc-still-works\n")
 
         let again = try h.run("uninstall")
         #expect(again.report?.result == "uninstalled")

@@ -35,19 +35,36 @@ struct InstallerHarness {
         return true
     }
 
-    /// A started sandbox plus a catalog made by the real `catalog add`.
-    init(config: String? = nil) throws {
-        sandbox = try ContainerdSandbox(config: config)
+    /// A started sandbox plus a catalog made by the real `catalog add`: the test shim is the containerd's own
+    /// runc shim under another name. With `pauseImage`, the pod sandbox image is there (as on a node that ran
+    /// pods), so the installer's verification starts a probe pod; without it, it can only resolve the shim.
+    init(config: String? = nil, containerd: SandboxContainerd = .debian, pauseImage: Bool = true) throws {
+        sandbox = try ContainerdSandbox(config: config, containerd: containerd)
         assets = sandbox.baseDirectory + "/assets"
         try FileManager.default.createDirectory(atPath: assets, withIntermediateDirectories: true)
         let download = sandbox.baseDirectory + "/download"
         try FileManager.default.createDirectory(atPath: download, withIntermediateDirectories: true)
         let shim = download + "/containerd-shim-kwtest-v2"
-        try FileManager.default.copyItem(atPath: "/usr/bin/containerd-shim-runc-v2", toPath: shim)
+        try FileManager.default.copyItem(atPath: containerd.binaryDirectory + "/containerd-shim-runc-v2", toPath: shim)
         let added = try CommandRunner.run(Self.installerBinary, ["catalog", "add", "--assets", assets, "--name", "kwtest",
                                                                  "--handler", Self.handler, "--kind", "shim", "--version", "1.0.0", "--file", shim])
         guard added.succeeded else { throw SandboxError("catalog add failed: \(added)") }
         try sandbox.start()
+        if pauseImage { try sandbox.importPauseImage() }
+    }
+
+    /// Adds an oci-binary runtime (handler `handler`, runc-compatible `binary`) to the catalog.
+    func addOCIBinaryRuntime(name: String, handler: String, binary: String, podAnnotations: [String] = []) throws {
+        let added = try CommandRunner.run(Self.installerBinary, ["catalog", "add", "--assets", assets, "--name", name,
+                                                                 "--handler", handler, "--kind", "oci-binary", "--version", "1.0.0", "--file", binary]
+                                          + podAnnotations.flatMap { ["--pod-annotation", $0] })
+        guard added.succeeded else { throw SandboxError("catalog add failed: \(added)") }
+    }
+
+    /// Runs `args` in the busybox test image through `handler` over CRI, as the kubelet would start a pod.
+    func runPod(handler: String, _ args: [String], image: String? = nil, annotations: [String: String] = [:]) async throws -> CRIPodRun {
+        let reference = try image ?? sandbox.importTestImage(namespace: ContainerdSandbox.criNamespace)
+        return try await CRIPodRunner(socketPath: sandbox.socketPath).run(handler: handler, image: reference, args: args, annotations: annotations)
     }
 
     func destroy() { sandbox.destroy() }

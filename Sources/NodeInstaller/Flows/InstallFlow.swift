@@ -52,6 +52,9 @@ extension NodeInstaller {
         }
         let statePath = try statePath()
         let previousState = try loadState(host)
+        // A containerd that ignores runtime_path finds shims only by name: refuse now if we cannot make them findable.
+        let containerdProcess = await runningContainerd(socketPath: host.socketPath)
+        let shimLinks = try containerdProcess.map { try shimLinkPlanner($0).plan(shims(entries)) } ?? []
         let identityNow = ContainerdIdentity.current(socketPath: host.socketPath)
         let changed = plan.changed || !binaryWork.isEmpty
         let restartOwed = previousState?.pendingRestart == true
@@ -62,6 +65,7 @@ extension NodeInstaller {
         if options.dryRun {
             var text = plan.files.map(\.diff).joined(separator: "\n")
             for work in binaryWork { text += "\n+ binary \(work.hostPath) (sha256 \(work.file.sha256))" }
+            for link in shimLinks { text += "\n+ shim link \(link.link) -> \(link.target)" }
             if restartOwed { text += "\n+ restart containerd (it has not restarted since our last write)" }
             FileHandle.standardError.write(Data((text.isEmpty ? "no changes\n" : text + "\n").utf8))
             report.result = changed || restartOwed ? "installed" : "unchanged"
@@ -82,6 +86,13 @@ extension NodeInstaller {
             state.installDir = options.installDir
             state.writtenAt = InstallState.now()
             for work in binaryWork { state.binaries[work.hostPath] = work.file.sha256 }
+            state.shimLinks = ShimLink.merged(state.shimLinks, shimLinks)
+            for planned in plan.files {
+                let directory = (planned.path as NSString).deletingLastPathComponent
+                if !FileManager.default.fileExists(atPath: paths.path(directory)), !(state.createdDirectories ?? []).contains(directory) {
+                    state.createdDirectories = (state.createdDirectories ?? []) + [directory]
+                }
+            }
             try state.save(to: statePath)
         }
         var restarted = false
@@ -101,6 +112,7 @@ extension NodeInstaller {
                 }
                 try AtomicFile.write(bytes, to: target, mode: work.file.installMode, owner: .init(uid: 0, gid: 0))
             }
+            try createShimLinks(shimLinks, journal: &journal)
             crashIfRequested(after: "binaries")
 
             for planned in plan.files {
@@ -136,7 +148,10 @@ extension NodeInstaller {
             do {
                 try await Self.timed(&timings.verifyMs) {
                     _ = try await verifier.waitForContainerd()
-                    if verifyHandlers { try await verifier.waitForHandlers(entries, installDir: options.installDir) }
+                    if verifyHandlers {
+                        try await verifier.waitForHandlers(entries, installDir: options.installDir)
+                        report.verification = try await verifyUsable(entries, verifier: verifier, host: host)
+                    }
                 }
             } catch let error as InstallerError where !changed && !restarted && error.code == .verificationFailed {
                 // Nothing to write, but containerd does not run our config (e.g. restarted before our write
@@ -146,6 +161,7 @@ extension NodeInstaller {
                 try await Self.timed(&timings.verifyMs) {
                     _ = try await verifier.waitForContainerd()
                     try await verifier.waitForHandlers(entries, installDir: options.installDir)
+                    report.verification = try await verifyUsable(entries, verifier: verifier, host: host)
                 }
             }
         } catch let failure as InstallerError {
@@ -186,7 +202,9 @@ extension NodeInstaller {
         for target in stale.remove { try AtomicFile.remove(target) }
         for hostPath in stale.forget { state.binaries[hostPath] = nil }
         for (hostPath, sha) in wanted { state.binaries[hostPath] = sha }
-        if changed || restartOwed || previousState == nil { try state.save(to: statePath) }
+        let linksBefore = state.shimLinks
+        state.shimLinks = reconcileShimLinks(recorded: state.shimLinks, wanted: shimLinks)
+        if changed || restartOwed || previousState == nil || state.shimLinks != linksBefore { try state.save(to: statePath) }
         report.restarted = restarted
         // A run that completes an earlier, interrupted one (its restart happened, or happens now) is an install.
         report.result = changed || restarted || previousState?.pendingRestart == true ? "installed" : "unchanged"

@@ -20,6 +20,10 @@ public struct InstallState: Codable, Sendable, Equatable {
     public var backups: [String] = []
     /// The install dir (host path).
     public var installDir: String = "/opt/kwasm"
+    /// Links we made so a containerd that ignores `runtime_path` finds our shims (optional: older state files lack it).
+    public var shimLinks: [ShimLink]?
+    /// Directories we created for config drop-ins (host paths), removed on uninstall when empty again.
+    public var createdDirectories: [String]?
 
     public init() {}
 

@@ -45,6 +45,27 @@ public struct RuntimeVerifier: Sendable {
         throw InstallerError(.verificationFailed, "running containerd does not show the expected runtimes: \(problem)")
     }
 
+    /// Proves the handlers usable, not only listed (``HandlerUsability``): fails with `VerificationFailed` when the
+    /// running containerd would not find a shim, or would run another binary, or a probe pod does not start.
+    /// Returns how they were verified, for the report.
+    func verifyUsable(_ entries: [RuntimeCatalog.Entry], usability: HandlerUsability, installedPath: (RuntimeCatalog.File) -> String,
+                      configFiles: [[UInt8]]) async throws -> String {
+        let status: CRIRuntimeStatus
+        do {
+            status = try await api.criStatus(timeout: .seconds(5))
+        } catch {
+            throw InstallerError(.verificationFailed, "CRI runtime status: \(error)")
+        }
+        let problems = usability.resolutionProblems(entries, loaded: status.runtimes, installedPath: installedPath)
+        guard problems.isEmpty else {
+            throw InstallerError(.verificationFailed, "the handlers are listed but no pod could use them: " + problems.joined(separator: "; "))
+        }
+        let image = HandlerUsability.sandboxImage(reported: status.sandboxImage, configFiles: configFiles,
+                                                  version: usability.lookup?.process.version)
+        let outcome = try await usability.probePods(entries, sandboxImage: image)
+        return usability.lookup == nil ? outcome + "; shim resolution not checked: containerd's process is not visible (hostPID)" : outcome
+    }
+
     /// Differences between the loaded runtimes and what we installed.
     public static func problems(_ status: CRIRuntimeStatus, expected: [RuntimeCatalog.Entry], installDir: String, present: Bool) -> [String] {
         var problems: [String] = []

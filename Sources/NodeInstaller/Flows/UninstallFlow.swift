@@ -83,6 +83,8 @@ extension NodeInstaller {
             guard HostFile.exists(target) else { continue }
             if (try? FileDigest.sha256(path: target)) == sha { try AtomicFile.remove(target) } else { kept.append(hostPath) }
         }
+        kept += removeShimLinks(state?.shimLinks ?? [])
+        for directory in (state?.createdDirectories ?? []).reversed() { rmdir(paths.path(directory)) }
         for hostPath in host.layout.pathsToRead {
             try backup(of: hostPath).remove()
         }

@@ -12,6 +12,8 @@ public struct LoadedRuntime: Sendable, Equatable {
     public var runtimeType: String
     /// `options.BinaryName`, when set (OCI-binary runtimes).
     public var binaryName: String?
+    /// `runtime_path`, when set (honoured only by some versions: ``ContainerdProcess/honoursRuntimePath``).
+    public var runtimePath: String? = nil
 }
 
 /// The CRI runtime status (verbose), reduced to what verification needs.
@@ -22,6 +24,9 @@ public struct CRIRuntimeStatus: Sendable, Equatable {
     public var handlerNames: [String]
     /// Conditions such as `RuntimeReady=true`.
     public var conditions: [String: Bool]
+    /// The pod sandbox (pause) image, where the CRI config reports it (`sandboxImage`, 1.x; 2.x keeps it in the
+    /// images plugin's `pinned_images`, not in this status).
+    public var sandboxImage: String?
 }
 
 /// The two containerd calls the installer makes, over containerd's own socket.
@@ -73,9 +78,8 @@ public struct ContainerdAPI: Sendable {
             handlerNames.append(ProtobufCodec.string(try ProtobufCodec.decode(handler), 1) ?? "")
         }
         var runtimes: [String: LoadedRuntime] = [:]
-        if let configJSON = info["config"],
-           let object = try? JSONSerialization.jsonObject(with: Data(configJSON.utf8)) as? [String: Any],
-           let containerd = object["containerd"] as? [String: Any],
+        let object = info["config"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        if let object, let containerd = object["containerd"] as? [String: Any],
            let table = containerd["runtimes"] as? [String: Any] {
             for (handler, value) in table {
                 guard let runtime = value as? [String: Any] else { continue }
@@ -83,10 +87,12 @@ public struct ContainerdAPI: Sendable {
                 runtimes[handler] = LoadedRuntime(
                     handler: handler,
                     runtimeType: runtime["runtimeType"] as? String ?? runtime["runtime_type"] as? String ?? "",
-                    binaryName: options?["BinaryName"] as? String
+                    binaryName: options?["BinaryName"] as? String,
+                    runtimePath: (runtime["runtimePath"] as? String).flatMap { $0.isEmpty ? nil : $0 }
                 )
             }
         }
-        return CRIRuntimeStatus(runtimes: runtimes, handlerNames: handlerNames, conditions: conditions)
+        let sandboxImage = (object?["sandboxImage"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        return CRIRuntimeStatus(runtimes: runtimes, handlerNames: handlerNames, conditions: conditions, sandboxImage: sandboxImage)
     }
 }

@@ -127,3 +127,30 @@ public enum ProtobufCodec {
         return map
     }
 }
+
+extension ProtobufCodec {
+    /// A varint field (enums, uint32, int64 ≥ 0); omitted when zero, as proto3 does.
+    public static func encodeUInt(field: Int, _ value: UInt64) -> [UInt8] {
+        value == 0 ? [] : encodeVarint(UInt64(field << 3)) + encodeVarint(value)
+    }
+
+    /// A sub-message field; omitted when `nil`.
+    public static func encodeMessage(field: Int, _ message: [UInt8]?) -> [UInt8] {
+        message.map { encodeBytes(field: field, $0) } ?? []
+    }
+
+    /// A `map<string,string>` field: one entry (key = 1, value = 2) per pair, in key order.
+    public static func encodeStringMap(field: Int, _ map: [String: String]) -> [UInt8] {
+        map.sorted { $0.key < $1.key }.flatMap { key, value in
+            encodeBytes(field: field, encodeString(field: 1, key) + encodeString(field: 2, value))
+        }
+    }
+
+    /// The first varint field `number` (0 when absent, as proto3 defaults).
+    public static func varint(_ fields: [Field], _ number: Int) -> UInt64 {
+        for field in fields where field.number == number {
+            if case .varint(let v) = field.value { return v }
+        }
+        return 0
+    }
+}
