@@ -59,6 +59,12 @@ var targets: [Target] = [
         name: "ContainerdSandbox",
         dependencies: ["HostProcess"]
     ),
+    // envtest-style real control plane (etcd + kube-apiserver from KWASM_TEST_ASSETS) for the client and
+    // runtime integration suites and the benchmark's real-API-server mode.
+    .target(
+        name: "KubernetesEnvtest",
+        dependencies: ["HostProcess", "KubernetesClient", "FakeKubernetesAPI"]
+    ),
     .target(
         name: "NodeInstaller",
         dependencies: [
@@ -137,7 +143,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "KubernetesClientTests",
-        dependencies: ["KubernetesClient", "FakeKubernetesAPI"]
+        dependencies: ["KubernetesClient", "FakeKubernetesAPI", "KubernetesEnvtest"]
     ),
     .testTarget(
         name: "FakeKubernetesAPITests",
@@ -145,7 +151,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "KubernetesRuntimeTests",
-        dependencies: ["KubernetesRuntime", "KubernetesClient", "FakeKubernetesAPI"]
+        dependencies: ["KubernetesRuntime", "KubernetesClient", "FakeKubernetesAPI", "KubernetesEnvtest"]
     ),
     .testTarget(
         name: "NodeInstallerTests",
