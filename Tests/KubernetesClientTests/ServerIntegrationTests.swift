@@ -1,57 +1,41 @@
 import FakeKubernetesAPI
 import Foundation
+import KubernetesEnvtest
 import Testing
 
 @testable import KubernetesClient
 
-/// The client against the project's fake API server over real HTTP: the semantics the operator relies on.
-@Suite struct FakeServerIntegrationTests {
-    private func withFake(
-        options: FakeAPIServer.Options = FakeAPIServer.Options(), credentials: Credentials = .none,
-        tls: TLSOptions = TLSOptions(), body: (KubernetesClient, FakeAPIServer) async throws -> Void
-    ) async throws {
-        let api = FakeAPIServer(options: options)
-        _ = try await api.start(host: "127.0.0.1", port: 0)
-        let client = try KubernetesClient(
-            configuration: ClientConfiguration(
-                server: api.baseURL, tls: tls, credentials: credentials, defaultNamespace: "kwasm",
-                retry: RetryPolicy(maxRetries: 3, defaultDelay: .milliseconds(10), maxDelay: .milliseconds(100))))
-        do {
-            try await body(client, api)
-        } catch {
-            try? await client.shutdown()
-            await api.shutdown()
-            throw error
-        }
-        try await client.shutdown()
-        await api.shutdown()
+/// The client against an API server over real HTTP — the project's fake and a real kube-apiserver + etcd
+/// (when `KWASM_TEST_ASSETS` provides one): the semantics the operator relies on, one suite for both.
+@Suite struct ServerIntegrationTests {
+    private static let retry = RetryPolicy(maxRetries: 3, defaultDelay: .milliseconds(10), maxDelay: .milliseconds(100))
+
+    private func node(_ server: TestServer, _ name: String, labels: [String: String] = [:]) -> Node {
+        Node(metadata: ObjectMeta(name: server.name(name), labels: labels.merging([server.label.key: server.label.value]) { a, _ in a }))
     }
 
-    private func node(_ name: String, labels: [String: String]? = nil) -> Node {
-        Node(metadata: ObjectMeta(name: name, labels: labels))
-    }
-
-    @Test func createGetListPatchDelete() async throws {
-        try await withFake { client, _ in
-            let created = try await client.create(node("n1", labels: ["pool": "wasm"]))
+    @Test(arguments: TestServerKind.available)
+    func createGetListPatchDelete(_ kind: TestServerKind) async throws {
+        try await TestServer.run(kind, retry: Self.retry) { server, client in
+            let created = try await client.create(node(server, "n1", labels: ["pool": "wasm"]))
             #expect(created.metadata.uid != nil)
             #expect(created.metadata.resourceVersion != nil)
-            _ = try await client.create(node("n2"))
-            #expect(try await client.get(Node.self, name: "n1").metadata.labels == ["pool": "wasm"])
+            _ = try await client.create(node(server, "n2"))
+            #expect(try await client.get(Node.self, name: server.name("n1")).metadata.labels?["pool"] == "wasm")
 
-            let selected = try await client.list(Node.self, options: ListOptions(labelSelector: "pool=wasm"))
-            #expect(selected.items.map(\.metadata.name) == ["n1"])
-            let byName = try await client.list(Node.self, options: ListOptions(fieldSelector: "metadata.name=n2"))
-            #expect(byName.items.map(\.metadata.name) == ["n2"])
+            let selected = try await client.list(Node.self, options: ListOptions(labelSelector: "pool=wasm,\(server.labelSelector)"))
+            #expect(selected.items.map(\.metadata.name) == [server.name("n1")])
+            let byName = try await client.list(Node.self, options: ListOptions(fieldSelector: "metadata.name=\(server.name("n2"))"))
+            #expect(byName.items.map(\.metadata.name) == [server.name("n2")])
 
             let patched = try await client.mergePatch(
-                Node.self, name: "n1", patch: ["metadata": ["labels": ["pool": nil, "kwasm.sh/kwasm-provisioned": "true"]]])
-            #expect(patched.metadata.labels == ["kwasm.sh/kwasm-provisioned": "true"])
+                Node.self, name: server.name("n1"), patch: ["metadata": ["labels": ["pool": nil, "kwasm.sh/kwasm-provisioned": "true"]]])
+            #expect(patched.metadata.labels == ["kwasm.sh/kwasm-provisioned": "true", server.label.key: server.label.value])
 
-            try await client.delete(Node.self, name: "n2")
-            #expect(try await client.getIfExists(Node.self, name: "n2") == nil)
+            try await client.delete(Node.self, name: server.name("n2"))
+            #expect(try await client.getIfExists(Node.self, name: server.name("n2")) == nil)
             do {
-                try await client.delete(Node.self, name: "n2")
+                try await client.delete(Node.self, name: server.name("n2"))
                 Issue.record("expected NotFound")
             } catch let error as KubernetesError {
                 #expect(error.isNotFound)
@@ -59,11 +43,13 @@ import Testing
         }
     }
 
-    @Test func alreadyExistsConflictAndInvalidAreTyped() async throws {
-        try await withFake { client, _ in
-            let first = try await client.create(RuntimeClass(metadata: ObjectMeta(name: "spin"), handler: "spin"))
+    @Test(arguments: TestServerKind.available)
+    func alreadyExistsConflictAndInvalidAreTyped(_ kind: TestServerKind) async throws {
+        try await TestServer.run(kind, retry: Self.retry) { server, client in
+            let name = server.name("spin")
+            let first = try await client.create(RuntimeClass(metadata: ObjectMeta(name: name), handler: "spin"))
             do {
-                _ = try await client.create(RuntimeClass(metadata: ObjectMeta(name: "spin"), handler: "spin"))
+                _ = try await client.create(RuntimeClass(metadata: ObjectMeta(name: name), handler: "spin"))
                 Issue.record("expected AlreadyExists")
             } catch let error as KubernetesError {
                 #expect(error.isAlreadyExists)
@@ -90,58 +76,80 @@ import Testing
         }
     }
 
-    @Test func statusSubresourceIsWrittenSeparately() async throws {
-        try await withFake { client, _ in
+    @Test(arguments: TestServerKind.available)
+    func statusSubresourceIsWrittenSeparately(_ kind: TestServerKind) async throws {
+        try await TestServer.run(kind, retry: Self.retry) { server, client in
+            let name = server.name("n1")
             let created = try await client.create(
-                WasmNodeStatus(metadata: ObjectMeta(name: "n1"), spec: .init(nodeName: "n1"), status: .init(phase: .ready)))
+                WasmNodeStatus(metadata: ObjectMeta(name: name), spec: .init(nodeName: name), status: .init(phase: .ready)))
             #expect(created.status?.phase == nil, "status is ignored on create of a kind with a status subresource")
             var withStatus = created
             withStatus.status = .init(phase: .installing, attempts: 1)
             let afterStatus = try await client.replaceStatus(withStatus)
             #expect(afterStatus.status?.phase == .installing)
-            let patched = try await client.patchStatus(WasmNodeStatus.self, name: "n1", patch: ["status": ["phase": "Ready"]])
+            let patched = try await client.patchStatus(WasmNodeStatus.self, name: name, patch: ["status": ["phase": "Ready"]])
             #expect(patched.status?.phase == .ready)
             #expect(patched.status?.attempts == 1)
-            #expect(patched.spec?.nodeName == "n1")
+            #expect(patched.spec?.nodeName == name)
         }
     }
 
-    @Test func generateNameAndNamespaces() async throws {
-        try await withFake { client, _ in
+    @Test(arguments: TestServerKind.available)
+    func generateNameAndNamespaces(_ kind: TestServerKind) async throws {
+        try await TestServer.run(kind, retry: Self.retry) { server, client in
             let event = try await client.create(
                 Event(
-                    metadata: ObjectMeta(generateName: "n1."), eventTime: .now(), reportingController: "kwasm.sh/operator",
-                    reportingInstance: "i", action: "Install", reason: "Started", regarding: ObjectReference(kind: "Node", name: "n1"),
-                    note: "x", type: Event.typeNormal))
-            #expect(event.metadata.name?.hasPrefix("n1.") == true)
-            #expect(event.metadata.namespace == "kwasm")
+                    metadata: ObjectMeta(generateName: "p1-"), eventTime: .now(), reportingController: "kwasm.sh/operator",
+                    reportingInstance: "i", action: "Install", reason: "Started",
+                    regarding: ObjectReference(kind: "Pod", name: "p1", namespace: server.namespace), note: "x", type: Event.typeNormal))
+            #expect(event.metadata.name?.hasPrefix("p1-") == true)
+            #expect(event.metadata.name?.count == "p1-".count + 5)
+            #expect(event.metadata.namespace == server.namespace)
         }
     }
 
-    @Test func listAllPagesThroughEveryNamespace() async throws {
-        try await withFake { client, api in
-            for index in 0..<7 {
-                let namespace = index % 2 == 0 ? "default" : "kube-system"
+    @Test(arguments: TestServerKind.available)
+    func objectsGoOnlyIntoExistingNamespaces(_ kind: TestServerKind) async throws {
+        try await TestServer.run(kind, retry: Self.retry) { server, client in
+            do {
                 _ = try await client.create(
-                    Pod(metadata: ObjectMeta(name: "p\(index)", namespace: namespace, labels: ["app": "x"]),
+                    Job(metadata: ObjectMeta(name: "j", namespace: server.name("missing")),
+                        spec: .init(template: PodTemplateSpec(spec: PodSpec(containers: [Container(name: "i", image: "img")], restartPolicy: "Never")))))
+                Issue.record("expected NotFound for a namespace that does not exist")
+            } catch let error as KubernetesError {
+                #expect(error.isNotFound)
+            }
+        }
+    }
+
+    @Test(arguments: TestServerKind.available)
+    func listAllPagesThroughEveryNamespace(_ kind: TestServerKind) async throws {
+        try await TestServer.run(kind, retry: Self.retry) { server, client in
+            let namespaces = [server.namespace, server.name("second")]
+            try await server.createNamespace(namespaces[1])
+            for index in 0..<7 {
+                _ = try await client.create(
+                    Pod(metadata: ObjectMeta(name: "p\(index)", namespace: namespaces[index % 2], labels: [server.label.key: server.label.value]),
                         spec: PodSpec(containers: [Container(name: "c", image: "busybox")])))
             }
-            api.resetRequestLog()
-            let all = try await client.listAll(Pod.self, options: ListOptions(labelSelector: "app=x", limit: 2))
+            server.fake?.resetRequestLog()
+            let all = try await client.listAll(Pod.self, options: ListOptions(labelSelector: server.labelSelector, limit: 2))
             #expect(all.items.count == 7)
-            #expect(Set(all.items.compactMap(\.metadata.name)).count == 7)
+            #expect(Set(all.items.map { "\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")" }).count == 7)
             #expect(all.metadata.resourceVersion != nil)
-            #expect(api.requestCounts(resource: "pods")["list"] == 4)
-            let one = try await client.list(Pod.self, namespace: "default")
+            if let fake = server.fake { #expect(fake.requestCounts(resource: "pods")["list"] == 4) }
+            let one = try await client.list(Pod.self, namespace: namespaces[0])
             #expect(one.items.count == 4)
         }
     }
 
-    @Test func watchFromTheListsResourceVersion() async throws {
-        try await withFake { client, _ in
-            _ = try await client.create(node("before"))
-            let list = try await client.listAll(Node.self)
-            let stream = client.watch(Node.self, options: WatchOptions(resourceVersion: list.metadata.resourceVersion, allowBookmarks: false, timeoutSeconds: 30))
+    @Test(arguments: TestServerKind.available)
+    func watchFromTheListsResourceVersion(_ kind: TestServerKind) async throws {
+        try await TestServer.run(kind, retry: Self.retry) { server, client in
+            _ = try await client.create(node(server, "before"))
+            let list = try await client.listAll(Node.self, options: ListOptions(labelSelector: server.labelSelector))
+            let stream = client.watch(Node.self, options: WatchOptions(
+                labelSelector: server.labelSelector, resourceVersion: list.metadata.resourceVersion, allowBookmarks: false, timeoutSeconds: 30))
             let collector = Task {
                 var seen: [String] = []
                 for try await event in stream {
@@ -150,18 +158,21 @@ import Testing
                 }
                 return seen
             }
-            _ = try await client.create(node("after"))
-            _ = try await client.mergePatch(Node.self, name: "after", patch: ["metadata": ["labels": ["a": "b"]]])
-            try await client.delete(Node.self, name: "after")
+            let after = server.name("after")
+            _ = try await client.create(node(server, "after"))
+            _ = try await client.mergePatch(Node.self, name: after, patch: ["metadata": ["labels": ["a": "b"]]])
+            try await client.delete(Node.self, name: after)
             let seen = try await collector.value
-            #expect(seen == ["ADDED after", "MODIFIED after", "DELETED after"])
+            #expect(seen == ["ADDED \(after)", "MODIFIED \(after)", "DELETED \(after)"])
         }
     }
 
+    /// Fake only: expiring resource versions on demand needs the fake (a real server compacts every 5 minutes).
     @Test func watchFromAnExpiredResourceVersionReportsGone() async throws {
-        try await withFake { client, api in
-            let created = try await client.create(node("n1"))
-            _ = try await client.mergePatch(Node.self, name: "n1", patch: ["metadata": ["labels": ["x": "y"]]])
+        try await TestServer.run(.fake, retry: Self.retry) { server, client in
+            let api = try #require(server.fake)
+            let created = try await client.create(node(server, "n1"))
+            _ = try await client.mergePatch(Node.self, name: server.name("n1"), patch: ["metadata": ["labels": ["x": "y"]]])
             api.expireResourceVersions()
             var gone = false
             do {
@@ -178,10 +189,12 @@ import Testing
         }
     }
 
-    @Test func serverSideApplyWithFieldManagers() async throws {
-        try await withFake { client, _ in
+    @Test(arguments: TestServerKind.available)
+    func serverSideApplyWithFieldManagers(_ kind: TestServerKind) async throws {
+        try await TestServer.run(kind, retry: Self.retry) { server, client in
+            let name = server.name("spin")
             let runtimeClass = RuntimeClass(
-                metadata: ObjectMeta(name: "spin", labels: ["app.kubernetes.io/managed-by": "kwasm-operator"]), handler: "spin",
+                metadata: ObjectMeta(name: name, labels: ["app.kubernetes.io/managed-by": "kwasm-operator"]), handler: "spin",
                 scheduling: .init(nodeSelector: ["kwasm.sh/kwasm-provisioned": "true"]))
             let applied = try await client.apply(runtimeClass, fieldManager: "kwasm-operator")
             #expect(applied.scheduling?.nodeSelector == ["kwasm.sh/kwasm-provisioned": "true"])
@@ -189,7 +202,7 @@ import Testing
             let again = try await client.apply(runtimeClass, fieldManager: "kwasm-operator")
             #expect(again.metadata.resourceVersion == applied.metadata.resourceVersion)
             // Another manager setting a field we own (same map key, different value) conflicts…
-            var other = RuntimeClass(metadata: ObjectMeta(name: "spin"), handler: "spin")
+            var other = RuntimeClass(metadata: ObjectMeta(name: name), handler: "spin")
             other.scheduling = .init(nodeSelector: ["kwasm.sh/kwasm-provisioned": "false"])
             do {
                 _ = try await client.apply(other, fieldManager: "other-tool")
@@ -204,31 +217,35 @@ import Testing
         }
     }
 
-    @Test func backgroundDeletionCollectsDependents() async throws {
-        try await withFake { client, _ in
-            let owner = try await client.create(node("n1"))
+    @Test(arguments: TestServerKind.available)
+    func backgroundDeletionCollectsDependents(_ kind: TestServerKind) async throws {
+        try await TestServer.run(kind, retry: Self.retry) { server, client in
+            let owner = try await client.create(node(server, "n1"))
             let job = Job(
                 metadata: ObjectMeta(name: "kwasm-install-n1", ownerReferences: [owner.ownerReference()]),
                 spec: .init(template: PodTemplateSpec(spec: PodSpec(containers: [Container(name: "i", image: "img")], restartPolicy: "Never"))))
             _ = try await client.create(job)
-            try await client.delete(Node.self, name: "n1", propagation: .background)
-            var remaining = try await client.list(Job.self, namespace: "kwasm").items.count
-            for _ in 0..<50 where remaining > 0 {
+            try await client.delete(Node.self, name: server.name("n1"), propagation: .background)
+            // The garbage collector works asynchronously (the real one after its discovery sync): poll.
+            var remaining = try await client.list(Job.self, namespace: server.namespace).items.count
+            for _ in 0..<1500 where remaining > 0 {
                 try await Task.sleep(for: .milliseconds(20))
-                remaining = try await client.list(Job.self, namespace: "kwasm").items.count
+                remaining = try await client.list(Job.self, namespace: server.namespace).items.count
             }
             #expect(remaining == 0)
         }
     }
 
+    /// Fake only: it injects the throttling and server errors.
     @Test func throttlingIsRetriedAndServerErrorsSurface() async throws {
-        try await withFake { client, api in
+        try await TestServer.run(.fake, retry: Self.retry) { server, client in
+            let api = try #require(server.fake)
             api.failNextRequests(2, with: .tooManyRequests(retryAfterSeconds: 0))
-            _ = try await client.create(node("n1"))
-            #expect(try await client.get(Node.self, name: "n1").metadata.name == "n1")
+            _ = try await client.create(node(server, "n1"))
+            #expect(try await client.get(Node.self, name: server.name("n1")).metadata.name == server.name("n1"))
             api.failNextRequests(1, with: .internalError)
             do {
-                _ = try await client.get(Node.self, name: "n1")
+                _ = try await client.get(Node.self, name: server.name("n1"))
                 Issue.record("expected InternalError")
             } catch let error as KubernetesError {
                 #expect(error.code == 500)
@@ -237,14 +254,16 @@ import Testing
         }
     }
 
-    @Test func bearerTokenAuthentication() async throws {
+    @Test(arguments: TestServerKind.available)
+    func aWrongBearerTokenIsUnauthorized(_ kind: TestServerKind) async throws {
         var options = FakeAPIServer.Options()
         options.bearerToken = "good"
-        try await withFake(options: options, credentials: .token("good")) { client, api in
-            _ = try await client.create(node("n1"))
-            api.setBearerToken("rotated")
+        try await TestServer.run(kind, fakeOptions: options, retry: Self.retry) { server, client in
+            _ = try await client.create(node(server, "n1"))
+            let stranger = try server.makeClient(credentials: .token("wrong"))
+            defer { Task { try? await stranger.shutdown() } }
             do {
-                _ = try await client.get(Node.self, name: "n1")
+                _ = try await stranger.get(Node.self, name: server.name("n1"))
                 Issue.record("expected Unauthorized")
             } catch let error as KubernetesError {
                 #expect(error.isUnauthorized)
@@ -252,6 +271,23 @@ import Testing
         }
     }
 
+    /// Fake only: rotating the server's accepted token at run time.
+    @Test func aRotatedBearerTokenIsUnauthorized() async throws {
+        var options = FakeAPIServer.Options()
+        options.bearerToken = "good"
+        try await TestServer.run(.fake, fakeOptions: options, retry: Self.retry) { server, client in
+            _ = try await client.create(node(server, "n1"))
+            server.fake?.setBearerToken("rotated")
+            do {
+                _ = try await client.get(Node.self, name: server.name("n1"))
+                Issue.record("expected Unauthorized")
+            } catch let error as KubernetesError {
+                #expect(error.isUnauthorized)
+            }
+        }
+    }
+
+    /// Fake only: client certificates from a CA made here (the real server is reached over TLS with a token).
     @Test(.enabled(if: TestCertificates.opensslAvailable, "openssl CLI not found"))
     func httpsWithClientCertificates() async throws {
         let certificates = try TestCertificates.generate()
@@ -260,55 +296,58 @@ import Testing
         options.tls = FakeAPIServer.TLSFiles(
             certificateChainPath: certificates.directory + "/server.crt", privateKeyPath: certificates.directory + "/server.key",
             clientCAPath: certificates.directory + "/ca.crt")
+        let api = FakeAPIServer(options: options)
+        _ = try await api.start(host: "127.0.0.1", port: 0)
         let tls = TLSOptions(
             certificateAuthorityPEM: Array(certificates.caPEM.utf8), clientCertificatePEM: Array(certificates.clientCertificatePEM.utf8),
             clientKeyPEM: Array(certificates.clientKeyPEM.utf8))
-        try await withFake(options: options, tls: tls) { client, api in
-            #expect(api.baseURL.hasPrefix("https://"))
-            _ = try await client.create(node("n1"))
-            #expect(try await client.get(Node.self, name: "n1").metadata.name == "n1")
-        }
+        let client = try KubernetesClient(configuration: ClientConfiguration(server: api.baseURL, tls: tls))
+        #expect(api.baseURL.hasPrefix("https://"))
+        _ = try await client.create(Node(metadata: ObjectMeta(name: "n1")))
+        #expect(try await client.get(Node.self, name: "n1").metadata.name == "n1")
+        try await client.shutdown()
+        await api.shutdown()
     }
 }
 
-@Suite struct FakeServerCollectionTests {
-    @Test func deleteAllBySelector() async throws {
-        let api = FakeAPIServer()
-        _ = try await api.start(host: "127.0.0.1", port: 0)
-        let client = try KubernetesClient(configuration: ClientConfiguration(server: api.baseURL))
-        defer { Task { await api.shutdown() } }
-        for name in ["spin", "wasmtime", "other"] {
-            let labels = name == "other" ? ["app": "x"] : ["app.kubernetes.io/managed-by": "kwasm-operator"]
-            _ = try await client.create(RuntimeClass(metadata: ObjectMeta(name: name, labels: labels), handler: name))
+@Suite struct ServerCollectionTests {
+    @Test(arguments: TestServerKind.available)
+    func deleteAllBySelector(_ kind: TestServerKind) async throws {
+        try await TestServer.run(kind) { server, client in
+            for base in ["spin", "wasmtime", "other"] {
+                let managed = base == "other" ? [:] : ["app.kubernetes.io/managed-by": "kwasm-operator"]
+                let labels = managed.merging([server.label.key: server.label.value]) { a, _ in a }
+                _ = try await client.create(RuntimeClass(metadata: ObjectMeta(name: server.name(base), labels: labels), handler: base))
+            }
+            try await client.deleteAll(
+                RuntimeClass.self, options: ListOptions(labelSelector: "app.kubernetes.io/managed-by=kwasm-operator,\(server.labelSelector)"))
+            let left = try await client.list(RuntimeClass.self, options: ListOptions(labelSelector: server.labelSelector))
+            #expect(left.items.compactMap(\.metadata.name) == [server.name("other")])
         }
-        try await client.deleteAll(RuntimeClass.self, options: ListOptions(labelSelector: "app.kubernetes.io/managed-by=kwasm-operator"))
-        #expect(try await client.list(RuntimeClass.self).items.compactMap(\.metadata.name) == ["other"])
-        try await client.shutdown()
     }
 
+    /// Fake only: it counts the watches open on the server side.
     @Test func abandoningAWatchClosesItOnTheServer() async throws {
-        let api = FakeAPIServer()
-        _ = try await api.start(host: "127.0.0.1", port: 0)
-        let client = try KubernetesClient(configuration: ClientConfiguration(server: api.baseURL))
-        defer { Task { await api.shutdown() } }
-        _ = try await client.create(Node(metadata: ObjectMeta(name: "n1")))
-        for try await event in client.watch(Node.self, options: WatchOptions(timeoutSeconds: 60)) {
-            #expect(event.object?.metadata.name == "n1")
-            break
+        try await TestServer.run(.fake) { server, client in
+            let api = try #require(server.fake)
+            _ = try await client.create(Node(metadata: ObjectMeta(name: "n1")))
+            for try await event in client.watch(Node.self, options: WatchOptions(timeoutSeconds: 60)) {
+                #expect(event.object?.metadata.name == "n1")
+                break
+            }
+            // A cancelled consumer task ends its watch too.
+            let consumer = Task {
+                for try await _ in client.watch(Node.self, options: WatchOptions(resourceVersion: "0", timeoutSeconds: 60)) {}
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            consumer.cancel()
+            _ = await consumer.result
+            var open = api.openWatchCount
+            for _ in 0..<100 where open > 0 {
+                try await Task.sleep(for: .milliseconds(20))
+                open = api.openWatchCount
+            }
+            #expect(open == 0)
         }
-        // A cancelled consumer task ends its watch too.
-        let consumer = Task {
-            for try await _ in client.watch(Node.self, options: WatchOptions(resourceVersion: "0", timeoutSeconds: 60)) {}
-        }
-        try await Task.sleep(for: .milliseconds(200))
-        consumer.cancel()
-        _ = await consumer.result
-        var open = api.openWatchCount
-        for _ in 0..<100 where open > 0 {
-            try await Task.sleep(for: .milliseconds(20))
-            open = api.openWatchCount
-        }
-        #expect(open == 0)
-        try await client.shutdown()
     }
 }
