@@ -60,6 +60,12 @@ var targets: [Target] = [
         name: "ContainerdSandbox",
         dependencies: ["HostProcess", "NodeInstaller"]
     ),
+    // envtest-style real control plane (etcd + kube-apiserver from KWASM_TEST_ASSETS) for the client and
+    // runtime integration suites and the benchmark's real-API-server mode.
+    .target(
+        name: "KubernetesEnvtest",
+        dependencies: ["HostProcess", "KubernetesClient", "FakeKubernetesAPI"]
+    ),
     .target(
         name: "NodeInstaller",
         dependencies: [
@@ -138,7 +144,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "KubernetesClientTests",
-        dependencies: ["KubernetesClient", "FakeKubernetesAPI"]
+        dependencies: ["KubernetesClient", "FakeKubernetesAPI", "KubernetesEnvtest"]
     ),
     .testTarget(
         name: "FakeKubernetesAPITests",
@@ -146,7 +152,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "KubernetesRuntimeTests",
-        dependencies: ["KubernetesRuntime", "KubernetesClient", "FakeKubernetesAPI"]
+        dependencies: ["KubernetesRuntime", "KubernetesClient", "FakeKubernetesAPI", "KubernetesEnvtest"]
     ),
     .testTarget(
         name: "NodeInstallerTests",

@@ -4,7 +4,8 @@
 # and validate the Helm chart. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-apt_packages=(containerd runc crun busybox-static openssl util-linux iproute2 ca-certificates)
+# etcd-server: the envtest-style real control plane (Sources/KubernetesEnvtest) runs Debian's etcd.
+apt_packages=(containerd runc crun busybox-static openssl util-linux iproute2 ca-certificates etcd-server)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -38,8 +38,9 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: JSONValue {
         var body: JSONValue = [
             "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
-            "message": .string(message), "reason": .string(reason), "code": .int(Int64(code)),
+            "message": .string(message), "code": .int(Int64(code)),
         ]
+        if !reason.isEmpty { body["reason"] = .string(reason) }
         var details: [String: JSONValue] = [:]
         if let name { details["name"] = .string(name) }
         if let group { details["group"] = .string(group) }

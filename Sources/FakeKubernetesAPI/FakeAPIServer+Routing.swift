@@ -121,7 +121,9 @@ extension FakeAPIServer {
             guard let name = path.name else { throw .methodNotAllowed("PUT needs a name") }
             let body = try parseBody(request)
             return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
-                try store.updateLocked(resource, namespace: namespace, name: name, body: body, scope: scope)
+                try store.updateLocked(
+                    resource, namespace: namespace, name: name, body: body, scope: scope,
+                    requireResourceVersion: !KindRules.allowsUnconditionalUpdate(resource))
             })
         case "patch":
             guard let name = path.name else { throw .methodNotAllowed("PATCH needs a name") }

@@ -12,15 +12,16 @@ import Foundation
 /// ```
 ///
 /// Kept like the real server: one global, increasing resourceVersion; uid, creationTimestamp,
-/// generation (bumped on changes outside metadata and, with a status subresource, status);
+/// generation for the kinds that have one (custom resources, Jobs; bumped on changes outside metadata
+/// and, with a status subresource, status);
 /// generateName; 409 AlreadyExists / Conflict (stale resourceVersion on PUT, on a merge patch or
 /// apply that carries one, delete preconditions); 422 Invalid for bad names, label keys and values,
 /// annotation size, owner references, new finalizers on a deleting object; PUT requires
-/// `metadata.resourceVersion` (as for custom resources); status and spec written separately; no-op
+/// `metadata.resourceVersion` for custom resources and RuntimeClasses (other built-ins update unconditionally); status and spec written separately; no-op
 /// writes do not change the resourceVersion nor emit events; finalizers and deletionTimestamp;
 /// ownerReference garbage collection (background, foreground, orphan); label and field
 /// selectors (unsupported field labels answer 400); limit/continue pagination served from a
-/// consistent snapshot, 410 once the snapshot is compacted; watches from a resourceVersion
+/// consistent snapshot (`remainingItemCount` when no selector filters), 410 once the snapshot is compacted; watches from a resourceVersion
 /// (replay), synthetic ADDED without one, 410 Expired as an ERROR event in a 200 stream,
 /// BOOKMARKs, `timeoutSeconds`, selector transitions seen as ADDED/DELETED, `sendInitialEvents`;
 /// Jobs get their server-defaulted selector and template labels; errors are `metav1.Status`.

@@ -44,6 +44,31 @@ enum KindRules {
         object["spec"]!["template"] = template
     }
 
+    // MARK: Generation
+
+    /// Whether the kind's registry strategy maintains `metadata.generation`. The real server sets it
+    /// for custom resources and the workload kinds (Jobs, Deployments, …); Nodes, Pods (before 1.33),
+    /// ConfigMaps, Leases, Events, RuntimeClasses and Namespaces never carry one.
+    static func tracksGeneration(_ resource: ResourceDescriptor) -> Bool {
+        let without: Set<String> = [
+            "", "coordination.k8s.io", "events.k8s.io", "node.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io",
+            "certificates.k8s.io", "scheduling.k8s.io", "discovery.k8s.io",
+        ]
+        return !without.contains(resource.group) || resource.plural == "replicationcontrollers"
+    }
+
+    /// Whether a create keeps the `status` it was sent although the kind has a status subresource:
+    /// Nodes do (the kubelet registers its Node with its status in one request).
+    static func keepsStatusOnCreate(_ resource: ResourceDescriptor) -> Bool {
+        resource.id == ResourceDescriptor.nodes.id
+    }
+
+    /// Whether a PUT without `metadata.resourceVersion` overwrites unconditionally (most built-in kinds)
+    /// rather than being refused as Invalid (custom resources, RuntimeClasses).
+    static func allowsUnconditionalUpdate(_ resource: ResourceDescriptor) -> Bool {
+        ["", "coordination.k8s.io", "events.k8s.io", "batch", "apps"].contains(resource.group)
+    }
+
     // MARK: Validation
 
     /// Kind-specific problems with an object about to be stored.
@@ -66,6 +91,11 @@ enum KindRules {
             }
             if (object["note"]?.stringValue?.utf8.count ?? 0) > 1024 {
                 causes.append(APIError.invalidCause("note", "Too long: must have at most 1024 bytes", reason: "FieldValueTooLong"))
+            }
+            // An event about a cluster-scoped object (a Node) lives in `default` or `kube-system`.
+            let namespace = object["metadata"]?["namespace"]?.stringValue ?? ""
+            if (object["regarding"]?["namespace"]?.stringValue ?? "").isEmpty, namespace != "default", namespace != "kube-system" {
+                causes.append(APIError.invalidCause("involvedObject.namespace", "Invalid value: \"\": does not match event.namespace"))
             }
         case ResourceDescriptor.runtimeClasses.id:
             let handler = object["handler"]?.stringValue ?? ""

@@ -76,10 +76,12 @@ extension ObjectStore {
         let limit = (query.limit ?? 0) > 0 ? query.limit! : Int.max
         var lastKey: String? = nil
         var more = false
-        while true {
+        /// The next key in order, merging live keys with the keys rolled back to the snapshot; the object
+        /// as of the snapshot (`nil`: it did not exist then).
+        func next() -> (key: String, object: JSONValue?)? {
             let nextLive: String? = index < keys.count && inRange(keys[index]) ? keys[index] : nil
             let nextRolled: String? = extra < rolledBackKeys.count ? rolledBackKeys[extra] : nil
-            if nextLive == nil && nextRolled == nil { break }
+            if nextLive == nil && nextRolled == nil { return nil }
             let key: String
             if let live = nextLive, nextRolled == nil || live < nextRolled! {
                 key = live
@@ -89,11 +91,15 @@ extension ObjectStore {
                 extra += 1
                 if nextLive == key { index += 1 }
             }
-            let object: JSONValue?
-            if let entry = rolledBack[key] { object = entry } else { object = table.objects[key]?.object }
+            if let entry = rolledBack[key] { return (key, entry) }
+            return (key, table.objects[key]?.object)
+        }
+        var remaining: Int64 = 0
+        while let (key, object) = next() {
             guard let object else { continue }
             if items.count == limit {
                 more = true
+                remaining = 1
                 break
             }
             lastKey = key
@@ -101,6 +107,11 @@ extension ObjectStore {
         }
         var listMeta: JSONValue = ["resourceVersion": .string(String(snapshotRV))]
         if more, let lastKey { listMeta["continue"] = .string(ContinueToken(rv: snapshotRV, start: lastKey).encoded) }
+        // Like the real server: how many objects follow, only when no selector filters them.
+        if more, query.labels.requirements.isEmpty, query.fields.requirements.isEmpty {
+            while let entry = next() { if entry.object != nil { remaining += 1 } }
+            listMeta["remainingItemCount"] = .int(remaining)
+        }
         return [
             "kind": .string(resource.listKind), "apiVersion": .string(resource.apiVersion), "metadata": listMeta,
             "items": .array(items),

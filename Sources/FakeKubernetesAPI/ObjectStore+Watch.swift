@@ -47,7 +47,7 @@ extension ObjectStore {
             }
             for event in history.events(after: rv) where event.resource == resource.id {
                 guard let type = watcher.visibleType(of: event) else { continue }
-                continuation.yield(Self.watchLine(type: type.rawValue, object: event.object))
+                continuation.yield(Self.watchLine(type: type.rawValue, object: watcher.visibleObject(of: event, as: type)))
             }
         }
         watchers[resource.id, default: [:]][id] = watcher

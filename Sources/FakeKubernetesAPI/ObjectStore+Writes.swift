@@ -62,12 +62,13 @@ extension ObjectStore {
             metadata.removeValue(forKey: "namespace")
         }
         if let rv = metadata["resourceVersion"]?.stringValue, !rv.isEmpty {
-            throw .badRequest("resourceVersion should not be set on objects to be created")
+            // The real server answers this with a bare 500 (no reason), from its storage layer.
+            throw APIError(code: 500, reason: "", message: "resourceVersion should not be set on objects to be created")
         }
-        if resource.hasStatusSubresource, scope != .everything { object["status"] = nil }
+        if resource.hasStatusSubresource, scope != .everything, !KindRules.keepsStatusOnCreate(resource) { object["status"] = nil }
         metadata["uid"] = .string(UUID().uuidString.lowercased())
         metadata["creationTimestamp"] = .string(Self.now())
-        metadata["generation"] = .int(1)
+        if KindRules.tracksGeneration(resource) { metadata["generation"] = .int(1) } else { metadata.removeValue(forKey: "generation") }
         for field in ["deletionTimestamp", "deletionGracePeriodSeconds", "managedFields", "selfLink"] {
             metadata.removeValue(forKey: field)
         }
@@ -154,7 +155,7 @@ extension ObjectStore {
                     [APIError.invalidCause("metadata.finalizers", "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers \(added.sorted())", reason: "FieldValueForbidden")])
             }
         }
-        if Self.specChanged(old.object, object, resource: resource) {
+        if KindRules.tracksGeneration(resource), Self.specChanged(old.object, object, resource: resource) {
             let generation = oldMeta["generation"]?.intValue ?? 1
             object["metadata"]!["generation"] = .int(generation + 1)
         }
@@ -388,7 +389,7 @@ extension ObjectStore {
         if meta?["deletionTimestamp"] == nil {
             marked.object["metadata"]!["deletionTimestamp"] = .string(Self.now())
             marked.object["metadata"]!["deletionGracePeriodSeconds"] = .int(0)
-            marked.object["metadata"]!["generation"] = .int((meta?["generation"]?.intValue ?? 1) + 1)
+            if let generation = meta?["generation"]?.intValue { marked.object["metadata"]!["generation"] = .int(generation + 1) }
         }
         let committed = commitLocked(resource, key: key, old: old, new: marked)
         if finalizers.contains("foregroundDeletion") {

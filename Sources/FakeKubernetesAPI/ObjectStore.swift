@@ -72,6 +72,15 @@ final class Watcher: @unchecked Sendable {
         return labels.matches(object: object) && fields.matches(object: object)
     }
 
+    /// The object a watcher is sent for `event` seen as `type`: an object that stopped matching is sent
+    /// as it was before the change (the state that matched), with the change's resourceVersion — what
+    /// the real watch cache sends.
+    func visibleObject(of event: StoredEvent, as type: WatchEventType) -> JSONValue {
+        guard event.type == .modified, type == .deleted, var previous = event.previous else { return event.object }
+        previous["metadata"]?["resourceVersion"] = .string(String(event.resourceVersion))
+        return previous
+    }
+
     /// What this watcher sees of a change: an object that starts or stops matching the selectors
     /// is ADDED or DELETED for it, like the real watch cache does.
     func visibleType(of event: StoredEvent) -> WatchEventType? {
@@ -199,7 +208,7 @@ final class ObjectStore: @unchecked Sendable {
             var encoded: [WatchEventType: [UInt8]] = [:]
             for watcher in open.values {
                 guard let type = watcher.visibleType(of: event) else { continue }
-                let bytes = encoded[type] ?? Self.watchLine(type: type.rawValue, object: event.object)
+                let bytes = encoded[type] ?? Self.watchLine(type: type.rawValue, object: watcher.visibleObject(of: event, as: type))
                 encoded[type] = bytes
                 watcher.continuation.yield(bytes)
             }

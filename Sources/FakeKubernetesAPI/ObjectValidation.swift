@@ -85,6 +85,11 @@ enum ObjectValidation {
         return nil
     }
 
+    /// apimachinery's `maskTrailingDash`: a generateName prefix may end in '-'.
+    static func maskTrailingDash(_ prefix: String) -> String {
+        prefix.count > 1 && prefix.hasSuffix("-") ? String(prefix.dropLast()) + "a" : prefix
+    }
+
     /// Every problem with an object's metadata, as `details.causes`.
     static func metadataProblems(_ object: JSONValue, resource: ResourceDescriptor) -> [APIError.Cause] {
         var causes: [APIError.Cause] = []
@@ -95,6 +100,12 @@ enum ObjectValidation {
                 APIError.invalidCause("metadata.name", "Required value: name or generateName is required", reason: "FieldValueRequired"))
         } else if let problem = nameProblem(name, rule: resource.nameRule) {
             causes.append(APIError.invalidCause("metadata.name", "Invalid value: \"\(name)\": \(problem)"))
+        }
+        if let prefix = metadata["generateName"]?.stringValue, !prefix.isEmpty,
+            let problem = nameProblem(maskTrailingDash(prefix), rule: resource.nameRule)
+        {
+            // A prefix is valid when some suffix makes a valid name: only a trailing '-' is forgiven.
+            causes.append(APIError.invalidCause("metadata.generateName", "Invalid value: \"\(prefix)\": \(problem)"))
         }
         if resource.namespaced, let ns = metadata["namespace"]?.stringValue, let problem = nameProblem(ns, rule: .label) {
             causes.append(APIError.invalidCause("metadata.namespace", "Invalid value: \"\(ns)\": \(problem)"))

@@ -8,7 +8,7 @@ import Testing
             #expect(created.status == 201)
             #expect(!created.body.uid.isEmpty)
             #expect(created.body["metadata"]?["creationTimestamp"]?.stringValue?.hasSuffix("Z") == true)
-            #expect(created.body["metadata"]?["generation"] == 1)
+            #expect(created.body["metadata"]?["generation"] == nil, "Nodes carry no generation (custom resources and Jobs do)")
             #expect(Int(created.body.rv) != nil)
 
             let fetched = try await h.get("\(nodesPath)/node-1")
@@ -60,10 +60,17 @@ import Testing
             #expect(conflict.body["reason"] == "Conflict")
             #expect(conflict.body["message"]?.stringValue?.contains("the object has been modified") == true)
 
+            // Without a resourceVersion a Node is overwritten unconditionally (as on the real server)…
             var missing = created
             missing["metadata"]!["resourceVersion"] = nil
-            let invalid = try await h.put("\(nodesPath)/n", missing)
-            #expect(invalid.status == 422)
+            missing["metadata"]!["labels"] = ["a": "3"]
+            let unconditional = try await h.put("\(nodesPath)/n", missing)
+            #expect(unconditional.status == 200)
+            #expect(unconditional.body["metadata"]?["labels"]?["a"] == "3")
+            // …while a custom resource requires one.
+            var status = try await h.post(wnsPath, wasmNodeStatus("w")).body
+            status["metadata"]!["resourceVersion"] = nil
+            #expect(try await h.put("\(wnsPath)/w", status).status == 422)
         }
     }
 

@@ -122,7 +122,9 @@ import Testing
             _ = try await h.mergePatch("\(nodesPath)/a", ["metadata": ["labels": ["kwasm.sh/kwasm-node": "false"]]])
             let left = try await within { try await watch.next() }
             #expect(left?.type == "DELETED")
-            #expect(left?["object"]?["metadata"]?["labels"]?["kwasm.sh/kwasm-node"] == "false")
+            // Like the real watch cache: the last state that matched, at the change's resourceVersion.
+            #expect(left?["object"]?["metadata"]?["labels"]?["kwasm.sh/kwasm-node"] == "true")
+            #expect(left?["object"]?["metadata"]?["resourceVersion"]?.stringValue == String(h.api.currentResourceVersion))
             _ = try await h.mergePatch("\(nodesPath)/a", ["metadata": ["labels": ["other": "x"]]])  // not visible
             _ = try await h.mergePatch("\(nodesPath)/a", ["metadata": ["labels": ["kwasm.sh/kwasm-node": "true"]]])
             let back = try await within { try await watch.next() }

@@ -1,4 +1,5 @@
 import FakeKubernetesAPI
+import KubernetesEnvtest
 import Foundation
 import KubernetesClient
 import Logging
@@ -7,7 +8,7 @@ import Synchronization
 import Testing
 @testable import KubernetesRuntime
 
-/// Controllers over Nodes on the fake API server.
+/// Controllers over Nodes on the fake and the real API server.
 @Suite struct ControllerIntegrationTests {
     struct Context: Sendable {
         let reconciled = Recorder<String>()
@@ -18,7 +19,7 @@ import Testing
     }
 
     func nodeController(
-        _ cluster: FakeCluster, context: Context = Context(), elector: LeaderElector? = nil,
+        _ cluster: TestCluster, context: Context = Context(), elector: LeaderElector? = nil,
         reconcile: @escaping Controller<Node, Context>.Reconcile = { node, context in
             context.reconciled.append(node.metadata.name ?? "")
             return .done
@@ -31,37 +32,35 @@ import Testing
         return (controller, nodes)
     }
 
-    func leaseJSON(_ name: String, labels: [String: String] = [:], ownerNode: Node? = nil) -> FakeJSON {
-        var metadata: FakeJSON = ["name": .string(name), "namespace": "default"]
-        if !labels.isEmpty { metadata["labels"] = .object(labels.mapValues { .string($0) }) }
-        if let ownerNode {
-            metadata["ownerReferences"] = [[
-                "apiVersion": "v1", "kind": "Node", "name": .string(ownerNode.metadata.name ?? ""),
-                "uid": .string(ownerNode.metadata.uid ?? ""),
-            ]]
-        }
-        return ["apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": metadata, "spec": [:]]
+    func lease(_ name: String, labels: [String: String] = [:], ownerNode: Node? = nil) -> Lease {
+        Lease(
+            metadata: ObjectMeta(
+                name: name, namespace: "default", labels: labels.isEmpty ? nil : labels,
+                ownerReferences: ownerNode.map { [$0.ownerReference()] }),
+            spec: Lease.Spec())
     }
 
-    @Test func reconcilesEveryObjectAndEachChange() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("a")
-            try cluster.createNode("b")
+    @Test(arguments: TestServerKind.available)
+    func reconcilesEveryObjectAndEachChange(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
+            try await cluster.createNode("a")
+            try await cluster.createNode("b")
             let context = Context()
             let (controller, _) = nodeController(cluster, context: context)
             let run = Task { try await controller.run() }
             defer { run.cancel() }
             try await eventually("both nodes reconciled") { count(context, "a") >= 1 && count(context, "b") >= 1 }
             let before = count(context, "a")
-            try cluster.labelNode("a", "kwasm.sh/kwasm-node", "true")
+            try await cluster.labelNode("a", "kwasm.sh/kwasm-node", "true")
             try await eventually("the change is reconciled") { count(context, "a") > before }
         }
     }
 
-    @Test func ownedObjectsTriggerTheirOwner() async throws {
-        try await FakeCluster.run { cluster in
+    @Test(arguments: TestServerKind.available)
+    func ownedObjectsTriggerTheirOwner(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
             let owner = try await cluster.client.create(Node(metadata: ObjectMeta(name: "owner")))
-            try cluster.createNode("bystander")
+            try await cluster.createNode("bystander")
             let context = Context()
             var (controller, _) = nodeController(cluster, context: context)
             controller.owns(Watcher<Lease>(source: .client(cluster.client, namespace: "default"), backoff: quickBackoff))
@@ -70,17 +69,18 @@ import Testing
             try await eventually("initial reconciles") { count(context, "owner") >= 1 && count(context, "bystander") >= 1 }
             let ownerRuns = count(context, "owner")
             let bystanderRuns = count(context, "bystander")
-            try cluster.api.create(leaseJSON("owned", ownerNode: owner))
+            _ = try await cluster.client.create(lease("owned", ownerNode: owner))
             try await eventually("the owner is reconciled") { count(context, "owner") > ownerRuns }
-            try cluster.api.delete(.leases, namespace: "default", name: "owned")
+            try await cluster.client.delete(Lease.self, name: "owned", namespace: "default")
             try await eventually("deleting the owned object reconciles the owner again") { count(context, "owner") > ownerRuns + 1 }
             #expect(count(context, "bystander") == bystanderRuns)
         }
     }
 
-    @Test func mappedKindsTriggerTheKeysTheMapperNames() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("target")
+    @Test(arguments: TestServerKind.available)
+    func mappedKindsTriggerTheKeysTheMapperNames(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
+            try await cluster.createNode("target")
             let context = Context()
             var (controller, _) = nodeController(cluster, context: context)
             controller.watches(Watcher<Lease>(source: .client(cluster.client, namespace: "default"), backoff: quickBackoff)) { (lease: Lease) in
@@ -90,14 +90,15 @@ import Testing
             defer { run.cancel() }
             try await eventually("initial reconcile") { count(context, "target") >= 1 }
             let runs = count(context, "target")
-            try cluster.api.create(leaseJSON("pointer", labels: ["node": "target"]))
+            _ = try await cluster.client.create(lease("pointer", labels: ["node": "target"]))
             try await eventually("the mapped node is reconciled") { count(context, "target") > runs }
         }
     }
 
-    @Test func theErrorPolicyDecidesRetriesAndSuccessResetsTheBackoff() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("flaky")
+    @Test(arguments: TestServerKind.available)
+    func theErrorPolicyDecidesRetriesAndSuccessResetsTheBackoff(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
+            try await cluster.createNode("flaky")
             struct Flaky: Error {}
             let context = Context()
             let policyCalls = Recorder<String>()
@@ -119,9 +120,10 @@ import Testing
         }
     }
 
-    @Test func requeueAfterReconcilesAgainWithoutAnyChange() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("periodic")
+    @Test(arguments: TestServerKind.available)
+    func requeueAfterReconcilesAgainWithoutAnyChange(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
+            try await cluster.createNode("periodic")
             let context = Context()
             let (controller, _) = nodeController(cluster, context: context, reconcile: { node, context in
                 context.reconciled.append(node.metadata.name ?? "")
@@ -133,9 +135,10 @@ import Testing
         }
     }
 
-    @Test func gracefulShutdownLetsTheRunningReconcileFinish() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("slow")
+    @Test(arguments: TestServerKind.available)
+    func gracefulShutdownLetsTheRunningReconcileFinish(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
+            try await cluster.createNode("slow")
             let started = Recorder<String>()
             let finished = Recorder<String>()
             let (controller, _) = nodeController(cluster, reconcile: { node, _ in
@@ -153,9 +156,10 @@ import Testing
         }
     }
 
-    @Test func reconcilesOnlyWhileLeading() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("a")
+    @Test(arguments: TestServerKind.available)
+    func reconcilesOnlyWhileLeading(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
+            try await cluster.createNode("a")
             // Somebody else holds the lease.
             let now = Date()
             _ = try await cluster.client.create(Lease(
@@ -170,7 +174,7 @@ import Testing
             defer { runElector.cancel() }
             let run = Task { try await controller.run() }
             defer { run.cancel() }
-            try await eventually("the cache is warm") { nodes.isSynced && cluster.api.requestCounts(resource: "leases")["get", default: 0] >= 3 }
+            try await eventually("the cache is warm") { nodes.isSynced && cluster.requestCounts(resource: "leases")["get", default: 0] >= 3 }
             #expect(context.reconciled.count == 0, "a follower does not reconcile")
 
             // The other holder releases; we take over and reconcile everything cached.
@@ -181,9 +185,10 @@ import Testing
         }
     }
 
-    @Test func losingLeadershipCancelsRunningReconciles() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("a")
+    @Test(arguments: TestServerKind.available)
+    func losingLeadershipCancelsRunningReconciles(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
+            try await cluster.createNode("a")
             let partitioned = Mutex(false)
             struct Partitioned: Error {}
             let real = LeaseAccess.client(cluster.client, name: "kwasm-operator", namespace: "default")
@@ -216,9 +221,10 @@ import Testing
         }
     }
 
-    @Test func twoReplicasInServiceGroupsHandOverOnGracefulShutdown() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("a")
+    @Test(arguments: TestServerKind.available)
+    func twoReplicasInServiceGroupsHandOverOnGracefulShutdown(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
+            try await cluster.createNode("a")
             func replica(_ identity: String) -> (ServiceGroup, LeaderElector, Context) {
                 let elector = LeaderElector(client: cluster.client, configuration: LeaderElectionConfiguration(
                     leaseName: "kwasm-operator", namespace: "default", identity: identity,
@@ -236,7 +242,7 @@ import Testing
             let (groupB, electorB, contextB) = replica("b")
             let runB = Task { try await groupB.run() }
             defer { runB.cancel() }
-            try await eventually("replica b is standing by") { cluster.api.requestCounts(resource: "leases")["get", default: 0] >= 3 }
+            try await eventually("replica b is standing by") { cluster.requestCounts(resource: "leases")["get", default: 0] >= 3 }
             #expect(contextB.reconciled.count == 0)
 
             await groupA.triggerGracefulShutdown()
@@ -248,10 +254,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [true, false])
-    func gracefulShutdownFinishesRunningReconcilesBeforeReleasingTheLease(electorFirst: Bool) async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("slow")
+    @Test(arguments: TestServerKind.available, [true, false])
+    func gracefulShutdownFinishesRunningReconcilesBeforeReleasingTheLease(_ kind: TestServerKind, electorFirst: Bool) async throws {
+        try await TestCluster.run(kind) { cluster in
+            try await cluster.createNode("slow")
             let elector = LeaderElector(client: cluster.client, configuration: LeaderElectionConfiguration(
                 leaseName: "kwasm-operator", namespace: "default", identity: "me",
                 leaseDuration: .seconds(60), renewDeadline: .seconds(40), retryPeriod: .milliseconds(50)))
@@ -295,9 +301,10 @@ extension ControllerIntegrationTests {
     /// between them, so the ServiceGroup stops the elector (which releases the lease) well before
     /// its graceful shutdown reaches the controller. The controller must keep running until then:
     /// returning early counts as "finished unexpectedly" and fails the whole shutdown.
-    @Test func aControllerOutlivesItsElectorUntilItsOwnGracefulShutdown() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("a")
+    @Test(arguments: TestServerKind.available)
+    func aControllerOutlivesItsElectorUntilItsOwnGracefulShutdown(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
+            try await cluster.createNode("a")
             let elector = LeaderElector(client: cluster.client, configuration: LeaderElectionConfiguration(
                 leaseName: "kwasm-operator", namespace: "default", identity: "me",
                 leaseDuration: .seconds(60), renewDeadline: .seconds(40), retryPeriod: .milliseconds(50)))

@@ -1,10 +1,12 @@
 import FakeKubernetesAPI
+import KubernetesEnvtest
 import KubernetesClient
 import Synchronization
 import Testing
 @testable import KubernetesRuntime
 
-/// Two electors competing for one Lease on the fake API server.
+/// Two electors competing for one Lease on the fake and the real API server (hanging and conflicting
+/// writes are injected faults: fake only).
 @Suite struct LeaderElectorIntegrationTests {
     func configuration(_ identity: String, leaseDuration: Duration, renewDeadline: Duration) -> LeaderElectionConfiguration {
         LeaderElectionConfiguration(
@@ -12,7 +14,7 @@ import Testing
             leaseDuration: leaseDuration, renewDeadline: renewDeadline, retryPeriod: .milliseconds(100))
     }
 
-    func lease(_ cluster: FakeCluster) async throws -> Lease? {
+    func lease(_ cluster: TestCluster) async throws -> Lease? {
         try await cluster.client.getIfExists(Lease.self, name: "kwasm-operator", namespace: "default")
     }
 
@@ -26,8 +28,9 @@ import Testing
         return Task { try await elector.run() }
     }
 
-    @Test func aReleasingLeaderHandsOverWithoutWaitingForExpiry() async throws {
-        try await FakeCluster.run { cluster in
+    @Test(arguments: TestServerKind.available)
+    func aReleasingLeaderHandsOverWithoutWaitingForExpiry(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
             // Expiry would take a minute: a handover within the test timeout proves the release.
             let a = LeaderElector(client: cluster.client, configuration: configuration("a", leaseDuration: .seconds(60), renewDeadline: .seconds(40)))
             let b = LeaderElector(client: cluster.client, configuration: configuration("b", leaseDuration: .seconds(60), renewDeadline: .seconds(40)))
@@ -50,8 +53,9 @@ import Testing
         }
     }
 
-    @Test func aLeaderThatCannotRenewStepsDownBeforeTheOtherTakesOverAfterExpiry() async throws {
-        try await FakeCluster.run { cluster in
+    @Test(arguments: TestServerKind.available)
+    func aLeaderThatCannotRenewStepsDownBeforeTheOtherTakesOverAfterExpiry(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
             let partitioned = Mutex(false)
             let real = LeaseAccess.client(cluster.client, name: "kwasm-operator", namespace: "default")
             struct Partitioned: Error {}
@@ -80,7 +84,7 @@ import Testing
     }
 
     @Test func aRenewalThatHangsIsAbandonedAtTheRenewDeadline() async throws {
-        try await FakeCluster.run { cluster in
+        try await TestCluster.run(.fake) { cluster in
             let a = LeaderElector(client: cluster.client, configuration: configuration("a", leaseDuration: .seconds(3), renewDeadline: .seconds(1)))
             let log = Recorder<String>()
             let runA = start(a, log: log)
@@ -96,7 +100,7 @@ import Testing
     }
 
     @Test func conflictingWritesAreResolvedByRereading() async throws {
-        try await FakeCluster.run { cluster in
+        try await TestCluster.run(.fake) { cluster in
             let a = LeaderElector(client: cluster.client, configuration: configuration("a", leaseDuration: .seconds(3), renewDeadline: .seconds(2)))
             let runA = Task { try await a.run() }
             defer { runA.cancel() }
@@ -104,7 +108,7 @@ import Testing
             // Someone else bumps the lease's resourceVersion: a's next renewal gets 409, re-reads, renews.
             cluster.api.injectConflict(.leases, namespace: "default", name: "kwasm-operator", count: 2)
             let before = try await lease(cluster)?.spec?.renewTime
-            try await eventually("a renewed after the conflicts") { try await lease(cluster)?.spec?.renewTime != before && cluster.api.requestCounts(resource: "leases")["get", default: 0] >= 3 }
+            try await eventually("a renewed after the conflicts") { try await lease(cluster)?.spec?.renewTime != before && cluster.requestCounts(resource: "leases")["get", default: 0] >= 3 }
             #expect(a.isLeader)
             a.requestShutdown()
             try await runA.value

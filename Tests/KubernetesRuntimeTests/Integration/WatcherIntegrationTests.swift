@@ -1,9 +1,11 @@
 import FakeKubernetesAPI
+import KubernetesEnvtest
 import KubernetesClient
 import Testing
 @testable import KubernetesRuntime
 
-/// The watcher and store against the fake API server over HTTP, with injected faults.
+/// The watcher and store against an API server over HTTP. Fault injection (dropped and failing watches,
+/// expired resource versions) needs the fake; what needs none runs against the real kube-apiserver too.
 @Suite struct WatcherIntegrationTests {
     func names(_ store: Store<Node>) -> [String] {
         store.list().compactMap(\.metadata.name)
@@ -25,9 +27,9 @@ import Testing
     // recorded event too before asserting on the recorded events.
 
     @Test func resumesAfterADroppedWatchWithoutLosingEventsOrRelisting() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("a")
-            try cluster.createNode("b")
+        try await TestCluster.run(.fake) { cluster in
+            try await cluster.createNode("a")
+            try await cluster.createNode("b")
             let store = Store<Node>()
             let events = Recorder<WatcherEvent<Node>>()
             let watcher = Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store)
@@ -41,9 +43,9 @@ import Testing
             // Cut the connection, then change things before the watcher can reconnect.
             cluster.api.failNextRequests(1, with: .internalError, verb: "watch")
             cluster.api.dropAllWatches()
-            try cluster.createNode("c")
-            try cluster.labelNode("a", "seen", "yes")
-            try cluster.deleteNode("b")
+            try await cluster.createNode("c")
+            try await cluster.labelNode("a", "seen", "yes")
+            try await cluster.deleteNode("b")
 
             try await eventually("the store and the recorded events have every change") {
                 names(store) == ["a", "c"] && labels(store, "a")["seen"] == "yes" && !deletedNames(events).isEmpty
@@ -55,8 +57,8 @@ import Testing
     }
 
     @Test func relistsAfterGoneAndTheStoreDropsObjectsDeletedWhileDisconnected() async throws {
-        try await FakeCluster.run { cluster in
-            for name in ["a", "b", "c"] { try cluster.createNode(name) }
+        try await TestCluster.run(.fake) { cluster in
+            for name in ["a", "b", "c"] { try await cluster.createNode(name) }
             let store = Store<Node>()
             let events = Recorder<WatcherEvent<Node>>()
             let watcher = Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store)
@@ -68,14 +70,14 @@ import Testing
             // Keep the watcher disconnected while history is changed and compacted away.
             cluster.api.failNextRequests(10_000, with: .internalError, verb: "watch")
             cluster.api.dropAllWatches()
-            try cluster.deleteNode("b")
-            try cluster.createNode("d")
-            try cluster.labelNode("a", "changed", "true")
+            try await cluster.deleteNode("b")
+            try await cluster.createNode("d")
+            try await cluster.labelNode("a", "changed", "true")
             cluster.api.expireResourceVersions()
             cluster.api.clearFaults()
 
             try await eventually("the store matches the server and the relist was recorded") {
-                try names(store) == cluster.nodeNames() && labels(store, "a")["changed"] == "true" && restartedNames(events).count >= 2
+                try await cluster.nodeNames() == names(store) && labels(store, "a")["changed"] == "true" && restartedNames(events).count >= 2
             }
             #expect(names(store) == ["a", "c", "d"])
             let restarts = restartedNames(events)
@@ -83,14 +85,14 @@ import Testing
             #expect(restarts.last == ["a", "c", "d"])
 
             // And it keeps watching after the relist.
-            try cluster.createNode("e")
+            try await cluster.createNode("e")
             try await eventually("the new node arrives") { names(store).contains("e") }
         }
     }
 
     @Test func aServerSideWatchTimeoutResumesWithoutRelisting() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("a")
+        try await TestCluster.run(.fake) { cluster in
+            try await cluster.createNode("a")
             let store = Store<Node>()
             let task = Task { for await _ in Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store) {} }
             defer { task.cancel() }
@@ -98,32 +100,33 @@ import Testing
             for round in 1...3 {
                 try await eventually("watch \(round) is open") { cluster.api.requestCounts(resource: "nodes")["watch", default: 0] >= round }
                 // Give the stream something (a bookmark or an event) before it ends, as a real server would.
-                try cluster.createNode("n\(round)")
+                try await cluster.createNode("n\(round)")
                 try await eventually("n\(round) arrived") { store.get(name: "n\(round)") != nil }
                 cluster.api.endAllWatches()
             }
-            try cluster.createNode("last")
+            try await cluster.createNode("last")
             try await eventually("the watcher is still current") { store.get(name: "last") != nil }
             #expect(cluster.api.requestCounts(resource: "nodes")["list"] == 1)
         }
     }
 
-    @Test func paginatedInitialListAssemblesEveryPage() async throws {
-        try await FakeCluster.run { cluster in
-            for index in 0..<25 { try cluster.createNode("node-\(index)") }
+    @Test(arguments: TestServerKind.available)
+    func paginatedInitialListAssemblesEveryPage(_ kind: TestServerKind) async throws {
+        try await TestCluster.run(kind) { cluster in
+            for index in 0..<25 { try await cluster.createNode("node-\(index)") }
             let store = Store<Node>()
             let source = ListWatchSource<Node>.client(cluster.client, pageSize: 4)
             let task = Task { for await _ in Watcher<Node>(source: source, backoff: quickBackoff).reflect(into: store) {} }
             defer { task.cancel() }
             try await eventually("the store is synced") { store.isSynced }
             #expect(store.count == 25)
-            #expect(cluster.api.requestCounts(resource: "nodes")["list"] == 7)
+            #expect(cluster.requestCounts(resource: "nodes")["list"] == 7)
         }
     }
 
     @Test func listFailuresAreRetriedWithBackoff() async throws {
-        try await FakeCluster.run { cluster in
-            try cluster.createNode("a")
+        try await TestCluster.run(.fake) { cluster in
+            try await cluster.createNode("a")
             cluster.api.failNextRequests(3, with: .internalError, verb: "list")
             let store = Store<Node>()
             let task = Task { for await _ in Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store) {} }
