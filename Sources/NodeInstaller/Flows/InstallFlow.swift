@@ -45,6 +45,7 @@ extension NodeInstaller {
         for entry in entries {
             for file in entry.files {
                 let hostPath = binaryHostPath(file)
+                if binaryWork.contains(where: { $0.hostPath == hostPath }) { continue }  // one file shared by two runtimes
                 let target = try paths.resolveParent(hostPath)
                 let current = try? FileDigest.sha256(path: target)
                 if current != file.sha256 { binaryWork.append((options.assets + "/" + file.path, hostPath, file)) }
