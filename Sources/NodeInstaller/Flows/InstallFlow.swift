@@ -81,6 +81,7 @@ extension NodeInstaller {
             state.pendingRestart = true
             state.containerdAtWrite = identityNow
             state.installDir = options.installDir
+            state.createdDirectories = Array(Set((state.createdDirectories ?? []) + missingAncestors(of: options.installDir))).sorted()
             state.writtenAt = InstallState.now()
             for work in binaryWork { state.binaries[work.hostPath] = work.file.sha256 }
             try state.save(to: statePath)

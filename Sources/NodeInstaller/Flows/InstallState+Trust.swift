@@ -12,6 +12,7 @@ extension InstallState {
         let allowedBackups = Set(configPaths.map { $0 + ".kwasm-backup" })
         state.backups = backups.filter { allowedBackups.contains($0) }
         state.configFiles = configFiles.filter { configPaths.contains($0.key) }
+        state.createdDirectories = createdDirectories?.filter { installDir.hasPrefix($0 + "/") && $0 != "/" && !$0.isEmpty }
         return state
     }
 

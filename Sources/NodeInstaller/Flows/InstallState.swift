@@ -20,6 +20,9 @@ public struct InstallState: Codable, Sendable, Equatable {
     public var backups: [String] = []
     /// The install dir (host path).
     public var installDir: String = "/opt/kwasm"
+    /// Ancestors of the install dir that did not exist before our first install (e.g. `/opt`), removed again
+    /// by uninstall when empty. Optional: state written before this field existed still decodes.
+    public var createdDirectories: [String]?
 
     public init() {}
 

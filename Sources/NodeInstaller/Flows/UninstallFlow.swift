@@ -90,6 +90,7 @@ extension NodeInstaller {
         let installDir = try paths.resolve(options.installDir)
         rmdir(installDir + "/bin")
         rmdir(installDir)
+        removeCreatedAncestors(state?.createdDirectories ?? [])
         report.restarted = restarted
         report.result = "uninstalled"
         if !kept.isEmpty {
