@@ -99,9 +99,9 @@ public struct RuntimeCatalog: Codable, Sendable, Equatable {
     /// Checks names, kinds, checksums and file paths; every problem names the entry.
     public func validate(source: String) throws {
         var handlers = Set<String>()
-        // Every file lands in one directory, `<install-dir>/bin/<basename>`: two files with one basename
-        // would overwrite each other there.
-        var owners: [String: String] = [:]
+        // Every file lands in one directory, `<install-dir>/bin/<basename>`: two different files with one
+        // basename would overwrite each other there (the same file shared by two runtimes is fine).
+        var owners: [String: (runtime: String, sha256: String)] = [:]
         for entry in runtimes {
             func fail(_ reason: String) -> InstallerError {
                 InstallerError(.catalogInvalid, "\(source): runtime \"\(entry.name)\": \(reason)")
@@ -125,10 +125,10 @@ public struct RuntimeCatalog: Codable, Sendable, Equatable {
                 guard file.baseName != "state.json", !file.baseName.hasPrefix(".") else {
                     throw fail("file \(file.path): the name \(file.baseName) is reserved")
                 }
-                if let owner = owners[file.baseName] {
-                    throw fail("file \(file.path) would be installed as bin/\(file.baseName), which runtime \"\(owner)\" already installs there")
+                if let owner = owners[file.baseName], owner.sha256 != file.sha256 {
+                    throw fail("file \(file.path) would be installed as bin/\(file.baseName), where runtime \"\(owner.runtime)\" installs a different file")
                 }
-                owners[file.baseName] = entry.name
+                owners[file.baseName] = (entry.name, file.sha256)
             }
             for key in entry.options.keys where !Self.isOptionKey(key) {
                 throw fail("option key \"\(key.prefix(80))\" must be letters, digits and _ (a containerd option name)")

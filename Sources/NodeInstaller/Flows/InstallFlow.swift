@@ -45,6 +45,7 @@ extension NodeInstaller {
         for entry in entries {
             for file in entry.files {
                 let hostPath = binaryHostPath(file)
+                if binaryWork.contains(where: { $0.hostPath == hostPath }) { continue }  // one file shared by two runtimes
                 let target = try paths.resolveParent(hostPath)
                 let current = try? FileDigest.sha256(path: target)
                 if current != file.sha256 { binaryWork.append((options.assets + "/" + file.path, hostPath, file)) }
@@ -84,13 +85,14 @@ extension NodeInstaller {
             state.pendingRestart = true
             state.containerdAtWrite = identityNow
             state.installDir = options.installDir
+            state.createdDirectories = Array(Set((state.createdDirectories ?? []) + missingAncestors(of: options.installDir))).sorted()
             state.writtenAt = InstallState.now()
             for work in binaryWork { state.binaries[work.hostPath] = work.file.sha256 }
             state.shimLinks = ShimLink.merged(state.shimLinks, shimLinks)
             for planned in plan.files {
                 let directory = (planned.path as NSString).deletingLastPathComponent
-                if !FileManager.default.fileExists(atPath: paths.path(directory)), !(state.createdDirectories ?? []).contains(directory) {
-                    state.createdDirectories = (state.createdDirectories ?? []) + [directory]
+                if !FileManager.default.fileExists(atPath: paths.path(directory)), !(state.createdConfigDirectories ?? []).contains(directory) {
+                    state.createdConfigDirectories = (state.createdConfigDirectories ?? []) + [directory]
                 }
             }
             try state.save(to: statePath)

@@ -12,6 +12,15 @@ extension InstallState {
         let allowedBackups = Set(configPaths.map { $0 + ".kwasm-backup" })
         state.backups = backups.filter { allowedBackups.contains($0) }
         state.configFiles = configFiles.filter { configPaths.contains($0.key) }
+        state.createdDirectories = createdDirectories?.filter { installDir.hasPrefix($0 + "/") && $0 != "/" && !$0.isEmpty }
+        // A link is ours only if it points at one of our binaries and is named like a shim.
+        state.shimLinks = shimLinks?.filter { link in
+            Self.isBinaryPath(link.target, installDir: installDir)
+                && (link.link as NSString).lastPathComponent.hasPrefix("containerd-shim-")
+        }
+        state.createdConfigDirectories = createdConfigDirectories?.filter { directory in
+            directory != "/" && !directory.isEmpty && configPaths.contains { $0.hasPrefix(directory + "/") }
+        }
         return state
     }
 

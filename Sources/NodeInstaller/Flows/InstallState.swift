@@ -23,6 +23,9 @@ public struct InstallState: Codable, Sendable, Equatable {
     /// Links we made so a containerd that ignores `runtime_path` finds our shims (optional: older state files lack it).
     public var shimLinks: [ShimLink]?
     /// Directories we created for config drop-ins (host paths), removed on uninstall when empty again.
+    public var createdConfigDirectories: [String]?
+    /// Ancestors of the install dir that did not exist before our first install (e.g. `/opt`), removed again
+    /// by uninstall when empty. Optional: state written before this field existed still decodes.
     public var createdDirectories: [String]?
 
     public init() {}

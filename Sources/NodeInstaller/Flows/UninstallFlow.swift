@@ -84,7 +84,7 @@ extension NodeInstaller {
             if (try? FileDigest.sha256(path: target)) == sha { try AtomicFile.remove(target) } else { kept.append(hostPath) }
         }
         kept += removeShimLinks(state?.shimLinks ?? [])
-        for directory in (state?.createdDirectories ?? []).reversed() { rmdir(paths.path(directory)) }
+        for directory in (state?.createdConfigDirectories ?? []).reversed() { rmdir(paths.path(directory)) }
         for hostPath in host.layout.pathsToRead {
             try backup(of: hostPath).remove()
         }
@@ -92,6 +92,7 @@ extension NodeInstaller {
         let installDir = try paths.resolve(options.installDir)
         rmdir(installDir + "/bin")
         rmdir(installDir)
+        removeCreatedAncestors(state?.createdDirectories ?? [])
         report.restarted = restarted
         report.result = "uninstalled"
         if !kept.isEmpty {

@@ -58,6 +58,20 @@ struct HardeningSandboxTests {
         #expect(!FileManager.default.fileExists(atPath: root + InstallerHarness.shimHostPath))
     }
 
+    /// Smaller item: uninstall removes the parent directories install created (the lock file stays, by design).
+    @Test func uninstallRemovesTheDirectoriesInstallCreated() throws {
+        let h = try InstallerHarness()
+        defer { h.destroy() }
+        let before = h.hostTree()
+        #expect(!FileManager.default.fileExists(atPath: h.sandbox.hostRoot + "/srv"))
+        let install = try h.run("install", ["--install-dir", "/srv/wasm/kwasm"])
+        #expect(install.report?.result == "installed", "\(install.stdout)")
+        let uninstall = try h.run("uninstall", ["--install-dir", "/srv/wasm/kwasm"])
+        #expect(uninstall.report?.result == "uninstalled", "\(uninstall.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: h.sandbox.hostRoot + "/srv"))
+        #expect(h.hostTree() == before)
+    }
+
     func mode(_ path: String) -> Int? {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
     }

@@ -185,11 +185,21 @@ import Glibc
     @Test func aCatalogWithTwoFilesOfOneNameIsInvalid() throws {
         let host = try TempHost()
         defer { host.destroy() }
-        try host.catalog([(name: "one", files: [("containerd-shim-one-v1", "a", "0755")], options: [:]),
-                          (name: "two", files: [("containerd-shim-one-v1", "a", "0755")], options: [:])])
-        #expect { try RuntimeCatalog.load(assets: host.assets) } throws: {
-            ($0 as? InstallerError)?.code == .catalogInvalid && "\($0)".contains("already installs")
+        // Two different files (other dirs of the assets, other checksums) that would land on one name in bin/.
+        let file = #"{"path": "DIR/containerd-shim-one-v1", "sha256": "SHA", "mode": "0755"}"#
+        func entry(_ name: String, _ dir: String, _ sha: Character) -> String {
+            #"{"name": "\#(name)", "kind": "shim", "runtimeType": "io.containerd.\#(name).v1", "files": ["#
+                + file.replacingOccurrences(of: "DIR", with: dir).replacingOccurrences(of: "SHA", with: String(repeating: sha, count: 64)) + "]}"
         }
+        try Data(#"{"runtimes": ["# .utf8 + Data((entry("one", "a", "a") + ", " + entry("two", "b", "b") + "]}").utf8))
+            .write(to: URL(fileURLWithPath: host.assets + "/runtimes.json"))
+        #expect { try RuntimeCatalog.load(assets: host.assets) } throws: {
+            ($0 as? InstallerError)?.code == .catalogInvalid && "\($0)".contains("installs a different file")
+        }
+        // One file shared by two runtimes overwrites nothing.
+        try host.catalog([(name: "one", files: [("crun", "a", "0755")], options: [:]),
+                          (name: "two", files: [("crun", "a", "0755")], options: [:])])
+        _ = try RuntimeCatalog.load(assets: host.assets)
     }
 
     @Test func catalogAddNeverOverwritesAnotherRuntimesAsset() throws {

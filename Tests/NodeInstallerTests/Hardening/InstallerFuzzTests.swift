@@ -55,12 +55,13 @@ struct FuzzCase: CustomStringConvertible {
     var hostFiles: [(path: String, kind: String)]
     var configText: String
     var configMode: Int
+    var containerdLog: String?
 
     static let binaryNames = ["containerd-shim-alpha-v1", "containerd-shim-beta-v1", "crun-wasm"]
     static let hostPaths = ["/etc/containerd/config.toml", "/etc/containerd/config.toml.kwasm-backup", "/etc/machine-id",
                             "/opt/kwasm/bin/containerd-shim-alpha-v1", "/opt/kwasm/bin/containerd-shim-beta-v1",
                             "/opt/kwasm/state.json", "/opt/kwasm", "/opt", "/run/lock/kwasm.lock", "/etc/hostname",
-                            "/usr/bin/containerd-shim-alpha-v1", "/opt/kwasm/bin"]
+                            "/usr/bin/containerd-shim-alpha-v1", "/opt/kwasm/bin", "/var/log/containerd.log"]
     static let kinds = ["fifo", "device", "link-outside", "link-inside", "link-dangling", "link-loop", "link-device",
                         "dir", "file", "big-file", "state-forged", "state-garbage", "link-relative-up"]
     static let configs = [TempHost.config, "version = 2\n", "version = 3\n", "", "version = 2\n[plugins\n",
@@ -100,6 +101,7 @@ struct FuzzCase: CustomStringConvertible {
         hostFiles = (0..<random.int(0..<4)).map { _ in (random.pick(Self.hostPaths), random.pick(Self.kinds)) }
         configText = random.int(0..<3) == 0 ? random.pick(Self.configs) : TempHost.config
         configMode = random.pick([0o644, 0o600, 0o640, 0o444])
+        containerdLog = random.pick([nil, "/var/log/containerd.log"])
     }
 
     func build(_ host: TempHost, _ random: inout SeededRandom) throws {
@@ -146,6 +148,7 @@ struct FuzzCase: CustomStringConvertible {
         options.restartCommand = nil
         options.dryRun = dryRun
         options.lockTimeout = 1
+        options.containerdLog = containerdLog
     }
 
     var description: String {
