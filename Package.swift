@@ -121,6 +121,7 @@ var targets: [Target] = [
         dependencies: [
             "KubernetesClient",
             "ClusterSimulator",
+            "KubernetesEnvtest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),

@@ -21,24 +21,27 @@ struct BenchCommand: AsyncParsableCommand {
     var binDir: String?
     @Option(help: "Give up on one run after this many seconds.")
     var timeout = 900
+    @Option(help: "API server: fake (kwasm-dev-cluster) or real (kube-apiserver + etcd from KWASM_TEST_ASSETS, simulated nodes and kubelet).")
+    var api = "fake"
     @Flag(help: "Only measure the client's watch-event framing and decoding throughput.")
     var watchDecoding = false
 
     func run() async throws {
         if watchDecoding { return try WatchDecodingBenchmark.run() }
         let directory = binDir ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        guard let api = BenchAPI(rawValue: api) else { throw BenchError("--api must be fake or real") }
         let counts = nodes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         var results: [BenchResult] = []
         for count in counts {
-            print("== N = \(count) nodes, simulated install \(installMilliseconds) ms, max-parallel \(maxParallel == 0 ? "auto" : String(maxParallel))")
+            print("== N = \(count) nodes, \(api) API server, simulated install \(installMilliseconds) ms, max-parallel \(maxParallel == 0 ? "auto" : String(maxParallel))")
             let result = try await BenchRun(
-                nodes: count, installMilliseconds: installMilliseconds, maxParallel: maxParallel, binDir: directory,
+                api: api, nodes: count, installMilliseconds: installMilliseconds, maxParallel: maxParallel, binDir: directory,
                 timeout: .seconds(timeout)
             ).run()
             result.print()
             results.append(result)
         }
-        print("\nsummary")
+        print("\nsummary (\(api) API server)")
         print("nodes  converge_s  ideal_s  overhead_ms/node  p50_annot→job_ms  p99_annot→job_ms  p50_done→ready_ms  p99_done→ready_ms  writes/node  peak_rss_MiB  converged_writes")
         for r in results {
             print(String(format: "%5d  %10.2f  %7.2f  %16.2f  %16.1f  %16.1f  %17.1f  %17.1f  %11.2f  %12.1f  %16.0f",

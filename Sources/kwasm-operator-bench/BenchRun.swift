@@ -72,6 +72,7 @@ final class Timeline: Sendable {
 }
 
 struct BenchRun {
+    let api: BenchAPI
     let nodes: Int
     let installMilliseconds: Int
     let maxParallel: Int
@@ -82,19 +83,13 @@ struct BenchRun {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("kwasm-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let kubeconfig = work + "/kubeconfig"
-
-        let cluster = try spawn(binDir + "/kwasm-dev-cluster", [
-            "--kubeconfig", kubeconfig, "--nodes", String(nodes), "--install-milliseconds", String(installMilliseconds),
-        ], log: work + "/cluster.log")
-        defer { cluster.terminate(); cluster.waitUntilExit() }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !FileManager.default.fileExists(atPath: kubeconfig) {
-            guard ContinuousClock.now < deadline, cluster.isRunning else { throw BenchError("kwasm-dev-cluster did not start; see \(work)/cluster.log") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let cluster = try await startCluster(work: work)
+        defer { cluster.stop() }
+        let kubeconfig = cluster.kubeconfig
         let client = try KubernetesClient(configuration: ClientConfiguration.load(kubeconfigPath: kubeconfig))
         defer { Task { try? await client.shutdown() } }
+        let kubelet = cluster.startKubelet(client)
+        defer { kubelet?.cancel() }
 
         let metricsPort = try freePort()
         let operatorProcess = try spawn(binDir + "/kwasm-operator", [
@@ -112,7 +107,7 @@ struct BenchRun {
         try await Task.sleep(for: .milliseconds(500))
 
         let operatorCPUAtStart = cpuSeconds(pid: operatorProcess.processIdentifier)
-        let clusterCPUAtStart = cpuSeconds(pid: cluster.processIdentifier)
+        let clusterCPUAtStart = cluster.cpuSeconds()
         let start = ContinuousClock.now
         try await annotateAllNodes(client: client, "kwasm.sh/kwasm-node", "true") { name in
             timeline.state.withLock { $0.annotated[name] = .now }
@@ -127,7 +122,7 @@ struct BenchRun {
         let converged = timeline.state.withLock { $0.ready.values.max() ?? .now } - start
         let rss = peakRSS(pid: operatorProcess.processIdentifier)
         let operatorCPU = cpuSeconds(pid: operatorProcess.processIdentifier) - operatorCPUAtStart
-        let clusterCPU = cpuSeconds(pid: cluster.processIdentifier) - clusterCPUAtStart
+        let clusterCPU = cluster.cpuSeconds() - clusterCPUAtStart
         let metrics = try await httpGet(port: metricsPort, path: "/metrics")
         let requests = parseRequests(metrics)
         let reconciles = sample(metrics, "kwasm_reconcile_duration_seconds_count")
