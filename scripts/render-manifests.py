@@ -5,8 +5,8 @@
     python3 scripts/render-manifests.py --check  # exit 1 when manifests/ is out of date
 
 manifests/kwasm-operator.yaml is the default chart for `kubectl apply -f manifests/`, with the
-namespace included (namespace.create=true, so it carries the Pod Security labels the privileged
-installer Jobs need). The chart's cleanup hook (Job plus its own ServiceAccount and RBAC) becomes
+namespace included (added here, not by the chart: Helm needs the namespace before it installs, so
+the chart has none; this one carries the Pod Security labels the privileged installer Jobs need). The chart's cleanup hook (Job plus its own ServiceAccount and RBAC) becomes
 manifests/uninstall/cleanup-job.yaml: delete the operator Deployment, apply it, wait for the Job,
 then `kubectl delete -f manifests/uninstall/ -f manifests/`.
 Needs: pip install -r Tests/chart/requirements.txt
@@ -27,7 +27,18 @@ CHART = REPO / "charts" / "kwasm-operator"
 MANIFESTS = REPO / "manifests"
 RELEASE = "kwasm-operator"
 NAMESPACE = "kwasm"
-VALUES = {"namespace": {"create": True}}
+VALUES: dict = {}
+NAMESPACE_DOC = f"""\
+# The release namespace, with the Pod Security labels the privileged installer Jobs need.
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: {NAMESPACE}
+  labels:
+    pod-security.kubernetes.io/enforce: privileged
+    pod-security.kubernetes.io/audit: privileged
+    pod-security.kubernetes.io/warn: privileged
+"""
 
 # Apply order: what others depend on first.
 KIND_ORDER = ["Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
@@ -56,7 +67,7 @@ def render() -> dict[str, str]:
         files = chart.render(VALUES, name=RELEASE, namespace=NAMESPACE, is_install=True)
         crds = [c["data"] for c in chart.crds]
 
-    main, hooks = [], []
+    main, hooks = [(yaml.safe_load(NAMESPACE_DOC), NAMESPACE_DOC)], []
     for doc in crds + [d for path, text in sorted(files.items()) if not path.endswith("NOTES.txt") for d in _documents(text)]:
         obj = yaml.safe_load(doc)
         annotations = obj["metadata"].get("annotations") or {}
