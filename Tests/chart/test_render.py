@@ -52,6 +52,7 @@ def test_default_rendering_contains_the_expected_objects(default):
         ("RoleBinding", "kwasm-operator"),
         ("Service", "kwasm-operator-metrics"),
         ("Deployment", "kwasm-operator"),
+        ("Lease", "kwasm-operator-cleanup"),  # the cleanup pause, deleted with the release
     ])
     assert [c["metadata"]["name"] for c in default.crds] == ["wasmnodestatuses.kwasm.sh"]
     # Optional objects are off by default.
