@@ -86,6 +86,10 @@ def cluster():
         pytest.skip("SKIPPED: the realcluster scripts are missing (../shared/realcluster or $KWASM_REALCLUSTER_SCRIPTS)")
     if os.geteuid() != 0:
         pytest.skip("SKIPPED: the real cluster needs root")
+    stray = Path("/opt/kwasm")
+    if stray.exists() or stray.is_symlink():
+        pytest.fail(f"the host's {stray} exists and was not made by this test: the node's /opt is an overlay over the "
+                    "host's /opt, so every install on the node would go through it (remove it and re-run)")
     containerd = os.environ.get("KWASM_E2E_CONTAINERD", "system")
     env = dict(os.environ, KWASM_REALCLUSTER_STATE=str(STATE), KWASM_TESTBIN=testbin)
     subprocess.run([str(scripts / "down.sh"), "--purge-node"], env=env, capture_output=True, text=True)
