@@ -4,7 +4,7 @@ this session and torn down at its end.
 Needs root, KWASM_TEST_ASSETS (the testbin) and the realcluster scripts: `$KWASM_REALCLUSTER_SCRIPTS`
 or `../shared/realcluster` next to the repository. Without them every test here is skipped and says
 why. `KWASM_E2E_CONTAINERD` = system (Debian's 1.6.20, default), 2.0 or 2.2 picks the node's
-containerd; the node is always fresh (`down.sh --purge-node`).
+containerd; the cluster is always fresh (`down.sh --purge` first; stopped, logs kept, at the end).
 """
 from __future__ import annotations
 
@@ -92,7 +92,8 @@ def cluster():
                     "host's /opt, so every install on the node would go through it (remove it and re-run)")
     containerd = os.environ.get("KWASM_E2E_CONTAINERD", "system")
     env = dict(os.environ, KWASM_REALCLUSTER_STATE=str(STATE), KWASM_TESTBIN=testbin)
-    subprocess.run([str(scripts / "down.sh"), "--purge-node"], env=env, capture_output=True, text=True)
+    # A fresh cluster: no release, namespace or status left by an earlier run.
+    subprocess.run([str(scripts / "down.sh"), "--purge"], env=env, capture_output=True, text=True)
     up = subprocess.run([str(scripts / "up.sh"), "--node", "--containerd", containerd], env=env, capture_output=True, text=True)
     if up.returncode != 0:
         raise AssertionError(f"up.sh --node --containerd {containerd} failed:\n{up.stdout[-3000:]}\n{up.stderr[-3000:]}")
@@ -100,7 +101,8 @@ def cluster():
         yield Cluster(scripts, read_env(STATE / "env"))
     finally:
         if os.environ.get("KWASM_E2E_KEEP_CLUSTER") != "1":
-            subprocess.run([str(scripts / "down.sh"), "--purge-node"], env=env, capture_output=True, text=True)
+            # Stopped; the state (logs) stays for a look until the next run purges it.
+            subprocess.run([str(scripts / "down.sh")], env=env, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ def main() -> int:
     scripts, testbin = scripts_dir(), os.environ["KWASM_TEST_ASSETS"]
     containerd = os.environ.get("KWASM_E2E_CONTAINERD", "system")
     env = dict(os.environ, KWASM_REALCLUSTER_STATE=str(STATE), KWASM_TESTBIN=testbin)
-    subprocess.run([str(scripts / "down.sh"), "--purge-node"], env=env, capture_output=True)
+    subprocess.run([str(scripts / "down.sh"), "--purge"], env=env, capture_output=True)
     subprocess.run([str(scripts / "up.sh"), "--node", "--containerd", containerd], env=env, check=True, capture_output=True)
     cluster = Cluster(scripts, read_env(STATE / "env"))
     failures = []
@@ -53,7 +53,7 @@ def main() -> int:
             cluster.kubectl("delete", "ns", NAMESPACE, "--wait=true")
             annotate(cluster, None)
     finally:
-        subprocess.run([str(scripts / "down.sh"), "--purge-node"], env=env, capture_output=True)
+        subprocess.run([str(scripts / "down.sh")], env=env, capture_output=True)
     print(f"{runs - len(failures)}/{runs} runs left nothing behind" + (f"; failed: {failures}" if failures else ""))
     return 1 if failures else 0
 
