@@ -30,7 +30,6 @@ VALUE_SETS: dict[str, dict] = {
     "leader-election-1-replica": {"leaderElection": {"enabled": True}},
     "auto-provision": {"provisioning": {"autoProvision": True, "nodeSelector": "pool in (wasm),kubernetes.io/os=linux", "maxParallel": 3}},
     "all-runtimes": {"provisioning": {"runtimes": ALL_RUNTIMES, "restartStrategy": "k3s", "driftInterval": "0"}},
-    "namespace-created": {"namespace": {"create": True}},
     "service-monitor": {"serviceMonitor": {"enabled": True, "labels": {"release": "prometheus"}}},
     "operator-scheduling": {
         "nodeSelector": {"kubernetes.io/os": "linux"},

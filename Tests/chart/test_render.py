@@ -52,6 +52,7 @@ def test_default_rendering_contains_the_expected_objects(default):
         ("RoleBinding", "kwasm-operator"),
         ("Service", "kwasm-operator-metrics"),
         ("Deployment", "kwasm-operator"),
+        ("Lease", "kwasm-operator-cleanup"),  # the cleanup pause, deleted with the release
     ])
     assert [c["metadata"]["name"] for c in default.crds] == ["wasmnodestatuses.kwasm.sh"]
     # Optional objects are off by default.
@@ -93,7 +94,6 @@ def test_notes_tell_the_next_commands(chart, rendered_sets):
     assert "every node is selected" in rendered_sets["auto-provision"].notes
     selector_only = render(chart, {"provisioning": {"nodeSelector": "pool in (wasm)"}})
     assert 'Nodes matching the selector "pool in (wasm)" are selected too.' in selector_only.notes
-    assert "enforce=privileged" in rendered_sets["namespace-created"].notes
     assert "cleanup is DISABLED" in rendered_sets["cleanup-disabled"].notes
 
 
@@ -105,16 +105,15 @@ def test_service_monitor_without_the_metrics_service_is_refused(chart):
 
 def test_long_release_names_and_other_namespaces_give_valid_names(chart):
     release = "a-very-long-release-name-for-the-wasm-operator-xyz12"  # Helm allows up to 53 characters
-    files = chart.render({"namespace": {"create": True}}, name=release, namespace="wasm-system", is_install=True)
+    files = chart.render({}, name=release, namespace="wasm-system", is_install=True)
     import yaml
     objects = [o for path, text in files.items() if not path.endswith("NOTES.txt") for o in yaml.safe_load_all(text) if o]
     assert len(objects) == len(set((o["kind"], o["metadata"]["name"], o["metadata"].get("annotations", {}).get("helm.sh/hook")) for o in objects))
     for obj in objects:
         assert len(obj["metadata"]["name"]) <= 63, obj["metadata"]["name"]
-        if obj["kind"] not in ("ClusterRole", "ClusterRoleBinding", "Namespace"):
+        if obj["kind"] not in ("ClusterRole", "ClusterRoleBinding"):
             assert obj["metadata"]["namespace"] == "wasm-system"
         kubernetes_validate.validate(obj, "1.32.0", strict=True)
-    assert "wasm-system" in [o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"]
 
 
 def test_packaged_chart_renders_like_the_directory(chart, tmp_path):

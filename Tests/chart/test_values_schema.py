@@ -36,6 +36,8 @@ BAD_VALUES = [
     ("operator-nodeSelector-as-string", {"nodeSelector": "pool=wasm"}, "want object"),
     ("bad-metrics-port", {"metrics": {"port": 70000}}, "/metrics/port"),
     ("short-cleanup-timeout", {"cleanup": {"timeoutSeconds": 5}}, "/cleanup/timeoutSeconds"),
+    # Removed (a chart-owned namespace can never install with Helm): refused, not silently ignored.
+    ("namespace-create-is-gone", {"namespace": {"create": True}}, "namespace"),
 ]
 
 

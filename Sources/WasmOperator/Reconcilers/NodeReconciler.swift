@@ -118,6 +118,10 @@ struct PlanExecutor {
             context.recentNodes.wrote(updated)
         }
         if let start = plan.startJob {
+            if let gate = context.writeGate, await !gate() {
+                if holdsSlot { context.slots.withLock { $0.release(name) } }
+                return .requeue(after: CleanupPause.pollInterval)
+            }
             let job = context.jobBuilder.job(operation: start.operation, node: node, attempt: start.attempt)
             do {
                 var created = try await client.create(job, namespace: context.configuration.namespace)

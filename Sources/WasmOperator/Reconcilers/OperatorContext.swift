@@ -21,6 +21,9 @@ public final class OperatorContext: Sendable {
     public let logger: Logger
     /// `kwasm-operator cleanup`: uninstall everywhere.
     public let cleanup: Bool
+    /// Asked right before a write that would undo `kwasm-operator cleanup` (starting an installer
+    /// Job, applying a RuntimeClass); nil = always allowed (cleanup itself).
+    let writeGate: (@Sendable () async -> Bool)?
 
     /// ``jobs`` and ``pods`` grouped by node; fed with them by ``indexing(jobs:)`` and ``indexing(pods:)``.
     let jobsByNode = ObjectsByNode<Job>(tracking: { OperatorContext.nodeHoldingSlot(by: $0) != nil })
@@ -36,7 +39,8 @@ public final class OperatorContext: Sendable {
 
     public init(
         client: KubernetesClient, configuration: OperatorConfiguration, recorder: EventRecorder,
-        metrics: OperatorMetrics, logger: Logger, cleanup: Bool = false
+        metrics: OperatorMetrics, logger: Logger, cleanup: Bool = false,
+        writeGate: (@Sendable () async -> Bool)? = nil
     ) {
         self.client = client
         self.configuration = configuration
@@ -46,6 +50,7 @@ public final class OperatorContext: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.cleanup = cleanup
+        self.writeGate = writeGate
         self.selectedNodes = SelectedNodes(configuration: configuration)
     }
 

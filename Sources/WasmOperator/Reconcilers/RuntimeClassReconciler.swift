@@ -56,6 +56,7 @@ public enum RuntimeClassReconciler {
     @discardableResult
     public static func sync(_ context: OperatorContext, removeAll: Bool = false) async throws -> Bool {
         let plan = plan(desired: desired(context.configuration), existing: context.runtimeClasses.list(), removeAll: removeAll)
+        if !plan.apply.isEmpty, let gate = context.writeGate, await !gate() { return false }
         for runtimeClass in plan.apply {
             let applied = try await context.client.apply(runtimeClass, fieldManager: WellKnown.fieldManager, force: true)
             context.runtimeClasses.apply(.applied(applied))

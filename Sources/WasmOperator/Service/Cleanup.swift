@@ -19,7 +19,7 @@ extension KwasmOperator {
         handleSignals: Bool = true
     ) async throws -> CleanupOutcome {
         let kwasm = KwasmOperator(configuration: configuration, client: client, logger: logger, cleanup: true)
-        try await CleanupPause.renew(client: client, configuration: configuration)
+        let createdPause = try await CleanupPause.renew(client: client, configuration: configuration)
         let outcome = OutcomeBox()
         let monitor = CleanupMonitor(operator: kwasm, timeout: timeout, outcome: outcome, logger: logger)
         // When the monitor has its answer the whole group shuts down gracefully.
@@ -30,8 +30,14 @@ extension KwasmOperator {
         kwasm.group.withLock { $0 = group }
         logger.info("cleanup: uninstalling wasm runtimes from every node")
         try await group.run()
-        await CleanupPause.release(client: client, configuration: configuration)
-        return outcome.value.withLock { $0 } ?? CleanupOutcome(succeeded: false, message: "cleanup interrupted before it finished")
+        let result = outcome.value.withLock { $0 } ?? CleanupOutcome(succeeded: false, message: "cleanup interrupted before it finished")
+        // Success keeps a running operator paused until Helm deletes it; a failure lets it resume.
+        if result.succeeded {
+            await CleanupPause.finish(created: createdPause, client: client, configuration: configuration)
+        } else {
+            await CleanupPause.release(created: createdPause, client: client, configuration: configuration)
+        }
+        return result
     }
 }
 
@@ -43,7 +49,8 @@ struct CleanupMonitor: Service {
 
     func run() async throws {
         let context = `operator`.context
-        let deadline = ContinuousClock.now + timeout
+        let start = ContinuousClock.now
+        let deadline = start + timeout
         try? await cancelWhenGracefulShutdown {
             var lastRenew = ContinuousClock.now
             while !Task.isCancelled {
@@ -57,7 +64,10 @@ struct CleanupMonitor: Service {
                 let labelled = context.nodes.list().filter { $0.metadata.labels?[WellKnown.provisionedLabel] != nil }
                 let running = context.nodesHoldingRolloutSlots()
                 let stuck = remaining.filter { $0.status?.phase == .failed && $0.status?.lastJob?.hasPrefix("kwasm-uninstall-") == true }
-                if remaining.count == stuck.count, labelled.isEmpty, running.isEmpty {
+                // Not done before every running operator has seen the pause: a write it had
+                // already planned would otherwise land after our last look.
+                let settled = ContinuousClock.now - start >= CleanupPause.settle
+                if remaining.count == stuck.count, labelled.isEmpty, running.isEmpty, settled {
                     do {
                         try await RuntimeClassReconciler.sync(context, removeAll: true)
                     } catch {

@@ -27,9 +27,12 @@ public final class KwasmOperator: Sendable {
         self.logger = logger
         let recorder = EventRecorder(
             client: client, reportingController: "kwasm.sh/operator", reportingInstance: identity, logger: logger)
+        let pause = cleanup ? nil : CleanupPauseWatcher(client: client, configuration: configuration, logger: logger)
+        var writeGate: (@Sendable () async -> Bool)?
+        if let pause { writeGate = { await pause.allowsWrites() } }
         context = OperatorContext(
             client: client, configuration: configuration, recorder: recorder, metrics: metrics, logger: logger,
-            cleanup: cleanup)
+            cleanup: cleanup, writeGate: writeGate)
         if configuration.leaderElect, !cleanup {
             elector = LeaderElector(
                 client: client,
@@ -41,7 +44,7 @@ public final class KwasmOperator: Sendable {
         } else {
             elector = nil
         }
-        pause = cleanup ? nil : CleanupPauseWatcher(client: client, configuration: configuration, logger: logger)
+        self.pause = pause
     }
 
     static func defaultIdentity() -> String {

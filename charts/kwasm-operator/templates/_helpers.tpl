@@ -142,14 +142,15 @@ operator's ClusterRole/Role and the cleanup hook's own ClusterRole/Role.
   resources: [pods]
   verbs: [list, watch]
 # Leader election (--leader-elect) and the cleanup pause Lease <lease-name>-cleanup: read and
-# renewed by name only (RBAC cannot limit create by name).
+# renewed by name only (RBAC cannot limit create by name); cleanup deletes a pause Lease it had
+# to create itself (post-delete hook, plain manifests).
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
   verbs: [create]
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
   resourceNames: [{{ include "kwasm-operator.leaseName" . }}, {{ include "kwasm-operator.leaseName" . }}-cleanup]
-  verbs: [get, update]
+  verbs: [get, update, delete]
 {{- end -}}
 
 {{/* The leader-election Lease; the RBAC above names it, so both flags and rules use this. */}}
