@@ -1,3 +1,5 @@
+import Foundation
+
 /// state.json lives on the host, where anyone with root can edit it: before it decides what gets deleted,
 /// keep only entries naming files this installer could have put there.
 extension InstallState {
