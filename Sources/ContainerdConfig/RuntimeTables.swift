@@ -47,7 +47,9 @@ enum RuntimeTables {
         return version >= ContainerdVersion(major: 1, minor: 6)
     }
 
-    /// The runc options our runtimes inherit (today: `SystemdCgroup`), read from the config containerd uses.
+    /// The runc options our runtimes inherit (today: `SystemdCgroup = true`), read from the config containerd uses.
+    /// `false` is the default and is not copied: an `options` table is handed to a non-runc shim as
+    /// `runtimeoptions.v1.Options` by containerd 2.x, which a shim that does not know that type refuses to start with.
     static func inheritedOptions(from doc: TOMLDocument?, runtimesPath: [String]) -> [String: ConfigValue] {
         guard let doc else { return [:] }
         var candidates = ["runc"]
@@ -56,7 +58,7 @@ enum RuntimeTables {
         }
         for name in candidates {
             if case .bool(let value)? = doc.value(at: runtimesPath + [name, "options", "SystemdCgroup"]) {
-                return ["SystemdCgroup": .bool(value)]
+                return value ? ["SystemdCgroup": .bool(true)] : [:]
             }
         }
         return [:]

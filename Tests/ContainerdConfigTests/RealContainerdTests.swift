@@ -122,9 +122,13 @@ struct RealContainerdTests {
                 #expect(dump.value(at: base + ["pod_annotations"]) == .array([.string("module.wasm.image/variant")]),
                         "\(c.label): pod_annotations in config dump")
             }
-            if let systemdCgroup {
+            if systemdCgroup == .bool(true) {
                 #expect(dump.value(at: base + ["options", "SystemdCgroup"]) == systemdCgroup,
                         "\(c.label): \(definition.handler) must inherit runc's SystemdCgroup")
+            } else if systemdCgroup == .bool(false) {
+                // false is the default and is not copied (a shim may refuse an options table it cannot decode).
+                #expect(dump.value(at: base + ["options", "SystemdCgroup"]) != .bool(true),
+                        "\(c.label): \(definition.handler) must not get SystemdCgroup = true from a runc without it")
             }
         }
         // The user's own runtimes are still there.

@@ -63,12 +63,14 @@ struct HardeningSandboxTests {
         let h = try InstallerHarness()
         defer { h.destroy() }
         let before = h.hostTree()
-        #expect(!FileManager.default.fileExists(atPath: h.sandbox.hostRoot + "/srv"))
-        let install = try h.run("install", ["--install-dir", "/srv/wasm/kwasm"])
+        // Under /opt: the sandbox's containerd sees the host root's /opt at /opt (its mount namespace binds it), so
+        // the shim link it follows resolves there as on a real node.
+        #expect(!FileManager.default.fileExists(atPath: h.sandbox.hostRoot + "/opt/vendor"))
+        let install = try h.run("install", ["--install-dir", "/opt/vendor/wasm/kwasm"])
         #expect(install.report?.result == "installed", "\(install.stdout)")
-        let uninstall = try h.run("uninstall", ["--install-dir", "/srv/wasm/kwasm"])
+        let uninstall = try h.run("uninstall", ["--install-dir", "/opt/vendor/wasm/kwasm"])
         #expect(uninstall.report?.result == "uninstalled", "\(uninstall.stdout)")
-        #expect(!FileManager.default.fileExists(atPath: h.sandbox.hostRoot + "/srv"))
+        #expect(!FileManager.default.fileExists(atPath: h.sandbox.hostRoot + "/opt/vendor"))
         #expect(h.hostTree() == before)
     }
 

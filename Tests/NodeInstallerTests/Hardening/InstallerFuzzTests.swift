@@ -115,6 +115,8 @@ struct FuzzCase: CustomStringConvertible {
     private func place(_ path: String, _ kind: String, _ host: TempHost, _ random: inout SeededRandom) throws {
         do {
             let full = host.root + path
+            // Never build through a link placed earlier: the builder itself must not write outside the root.
+            guard !host.hasLinkedAncestor(path) else { return }
             if HostFile.exists(full) {
                 if HostFile.type(full) == S_IFDIR { try? FileManager.default.removeItem(atPath: full) } else { unlink(full) }
             }
@@ -124,7 +126,8 @@ struct FuzzCase: CustomStringConvertible {
             case "link-outside": try host.symlink(path, to: host.outside + "/secret")
             case "link-inside": try host.symlink(path, to: "/etc/hostname")
             case "link-dangling": try host.symlink(path, to: "/nowhere/\(random.int(0..<9))")
-            case "link-loop": try host.symlink(path, to: path)
+            // Relative: an absolute target naming itself would point at the machine's own file of that name.
+            case "link-loop": try host.symlink(path, to: (path as NSString).lastPathComponent)
             case "link-device":
                 host.device("/dev/zero")
                 try host.symlink(path, to: "/dev/zero")

@@ -45,6 +45,18 @@ struct TempHost {
         chmod(path, mode_t(mode))
     }
 
+    /// Whether a directory on the way from the root to `hostPath` is a symlink (or not a directory).
+    func hasLinkedAncestor(_ hostPath: String) -> Bool {
+        var current = root
+        for component in hostPath.split(separator: "/").dropLast() {
+            current += "/" + component
+            var info = stat()
+            guard lstat(current, &info) == 0 else { return false }  // missing: created as a plain directory
+            if info.st_mode & S_IFMT != S_IFDIR { return true }
+        }
+        return false
+    }
+
     func symlink(_ hostPath: String, to target: String) throws {
         let path = root + hostPath
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
