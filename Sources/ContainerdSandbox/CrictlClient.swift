@@ -49,8 +49,8 @@ public struct CrictlClient: Sendable {
         var container: [String: Any] = ["metadata": ["name": name], "image": ["image": image], "log_path": "\(name).log"]
         if !args.isEmpty { container["args"] = args }
         let podPath = scratch + "/pod.json", containerPath = scratch + "/container.json"
-        try JSONSerialization.data(withJSONObject: pod).write(to: URL(fileURLWithPath: podPath))
-        try JSONSerialization.data(withJSONObject: container).write(to: URL(fileURLWithPath: containerPath))
+        try JSONSerialization.data(withJSONObject: pod, options: .withoutEscapingSlashes).write(to: URL(fileURLWithPath: podPath))
+        try JSONSerialization.data(withJSONObject: container, options: .withoutEscapingSlashes).write(to: URL(fileURLWithPath: containerPath))
         let podID = try checked(["runp", "--runtime", handler, podPath])
         let containerID = try checked(["create", "--no-pull", podID, containerPath, podPath])
         _ = try checked(["start", containerID])
