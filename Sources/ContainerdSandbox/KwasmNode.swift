@@ -92,6 +92,8 @@ public final class KwasmNode {
         [plugins]
           [plugins."io.containerd.grpc.v1.cri"]
             sandbox_image = "\(TestAssets.pauseReference)"
+            # Root in a container may lack CAP_SYS_RESOURCE, which lowering the pause container's OOM score needs.
+            restrict_oom_score_adj = true
             [plugins."io.containerd.grpc.v1.cri".containerd]
               snapshotter = "native"
               default_runtime_name = "runc"

@@ -43,7 +43,7 @@ struct KwasmEndToEndTests {
                 let imported = try e2e.sandbox.ctr(arguments: ["-n", "k8s.io", "images", "import", tarball])
                 guard imported.succeeded else { throw SandboxError("ctr images import: \(imported)") }
                 let cri = CrictlClient(crictl: assets.crictl, socket: e2e.sandbox.socketPath, logDirectory: e2e.workDirectory + "/pods")
-                return try cri.run(handler: runtimeClass.handler, image: image, podAnnotations: ["module.wasm.image/variant": "compat"])
+                return try cri.run(handler: runtimeClass.handler ?? "kwasm", image: image, podAnnotations: ["module.wasm.image/variant": "compat"])
             }
             #expect(finished.stdout == "Hello from a WASI module, run by kwasm-wasi (WasmKit) in a runc container!\n", "\(finished)")
             #expect(finished.stderr == "module: calling proc_exit(3)\n", "\(finished)")
