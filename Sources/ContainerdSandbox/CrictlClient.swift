@@ -24,8 +24,15 @@ public struct CrictlClient: Sendable {
     }
 
     public func crictlCommand(_ arguments: [String]) throws -> CommandResult {
-        try CommandRunner.run(crictl, ["--runtime-endpoint", "unix://" + socket, "--image-endpoint", "unix://" + socket,
-                                       "--timeout", "60s"] + arguments)
+        // An existing config file keeps crictl from warning on stderr (which `crictl logs` shares).
+        let config = logDirectory + "/crictl.yaml"
+        if !FileManager.default.fileExists(atPath: config) {
+            try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+            try Data("runtime-endpoint: unix://\(socket)\nimage-endpoint: unix://\(socket)\n".utf8)
+                .write(to: URL(fileURLWithPath: config))
+        }
+        return try CommandRunner.run(crictl, ["--config", config, "--runtime-endpoint", "unix://" + socket,
+                                              "--image-endpoint", "unix://" + socket, "--timeout", "60s"] + arguments)
     }
 
     public func checked(_ arguments: [String]) throws -> String {

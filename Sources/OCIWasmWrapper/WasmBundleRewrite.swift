@@ -6,6 +6,8 @@ public struct WasmBundleRewrite: Sendable {
     public static let mountDirectory = "/.kwasm"
     /// The annotation wasm images and pods carry (the same one crun and runwasi read).
     public static let variantAnnotation = "module.wasm.image/variant"
+    /// Set by containerd's CRI on every container: `sandbox` for the pod's pause container.
+    public static let containerTypeAnnotation = "io.kubernetes.cri.container-type"
 
     /// Host path of the `kwasm-wasi` binary.
     public var runnerPath: String
@@ -23,6 +25,8 @@ public struct WasmBundleRewrite: Sendable {
 
     /// A wasm container: the compat annotation, or an entrypoint that is a `.wasm` file.
     public static func isWasmContainer(_ spec: JSONValue) -> Bool {
+        // The pod's sandbox (pause) container carries the pod's annotations too, but is never wasm.
+        if spec["annotations"]?[containerTypeAnnotation]?.stringValue == "sandbox" { return false }
         if let variant = spec["annotations"]?[variantAnnotation]?.stringValue, variant.hasPrefix("compat") {
             return true
         }

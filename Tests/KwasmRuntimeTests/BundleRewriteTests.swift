@@ -35,6 +35,8 @@ import Testing
         let plain = try spec(#"{"process":{"args":["/bin/sh","-c","echo"]},"annotations":{"io.kubernetes.cri.container-type":"container"}}"#)
         #expect(!WasmBundleRewrite.isWasmContainer(plain))
         #expect(WasmBundleRewrite(runnerPath: "/r").rewrite(plain) == nil)
+        let pause = try spec(#"{"process":{"args":["/pause"]},"annotations":{"module.wasm.image/variant":"compat","io.kubernetes.cri.container-type":"sandbox"}}"#)
+        #expect(!WasmBundleRewrite.isWasmContainer(pause), "the pod's pause container gets the pod annotation too")
     }
 
     @Test func runcCommandLinesAreReadAsTheShimWritesThem() {
