@@ -101,6 +101,36 @@ var targets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
         ]
     ),
+    // The `kwasm` runtime: a WASI preview1 runner on WasmKit (run inside the container) and the OCI
+    // wrapper in front of runc that makes a wasm container run it (see docs/runtime-catalog.md).
+    .target(
+        name: "WasiRunner",
+        dependencies: [
+            .product(name: "WasmKit", package: "WasmKit"),
+            .product(name: "WasmKitWASI", package: "WasmKit"),
+        ]
+    ),
+    .executableTarget(
+        name: "kwasm-wasi",
+        dependencies: ["WasiRunner"]
+    ),
+    .target(
+        name: "OCIWasmWrapper",
+        dependencies: []
+    ),
+    .executableTarget(
+        name: "kwasm-oci",
+        dependencies: ["OCIWasmWrapper"]
+    ),
+    // kwasm vs crun+WAMR through CRI (release build; README "Benchmark"), not a test.
+    .executableTarget(
+        name: "kwasm-wasm-bench",
+        dependencies: [
+            "ContainerdSandbox",
+            .product(name: "WAT", package: "WasmKit"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]
+    ),
     .executableTarget(
         name: "kwasm-dev-cluster",
         dependencies: [
@@ -144,6 +174,14 @@ var targets: [Target] = [
         dependencies: ["ContainerdConfig", "ContainerdSandbox", .product(name: "TOMLKit", package: "TOMLKit")]
     ),
     .testTarget(
+        name: "KwasmRuntimeTests",
+        dependencies: [
+            "WasiRunner", "OCIWasmWrapper", "ContainerdSandbox", "HostProcess",
+            .product(name: "WAT", package: "WasmKit"),
+        ],
+        exclude: ["Fixtures"]
+    ),
+    .testTarget(
         name: "KubernetesClientTests",
         dependencies: ["KubernetesClient", "FakeKubernetesAPI", "KubernetesEnvtest"]
     ),
@@ -177,6 +215,8 @@ var targets: [Target] = [
 var products: [Product] = [
     .executable(name: "kwasm-operator", targets: ["kwasm-operator"]),
     .executable(name: "kwasm-node-installer", targets: ["kwasm-node-installer"]),
+    .executable(name: "kwasm-wasi", targets: ["kwasm-wasi"]),
+    .executable(name: "kwasm-oci", targets: ["kwasm-oci"]),
     .library(name: "ContainerdConfig", targets: ["ContainerdConfig"]),
     .library(name: "KubernetesClient", targets: ["KubernetesClient"]),
     .library(name: "KubernetesRuntime", targets: ["KubernetesRuntime"]),
@@ -222,6 +262,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swiftwasm/WasmKit.git", exact: "0.4.2"),
     ],
     targets: targets
 )

@@ -3,8 +3,10 @@
 #   a real containerd in a sandbox host root, a simulated cluster (fake API server + simulated
 #   kubelet, its own process) whose kubelet executes the installer Job's kwasm-node-installer
 #   command for real against that sandbox, the operator binary against the cluster, one node
-#   annotated, the resulting WasmNodeStatus and RuntimeClass, and a container started by the
-#   sandbox containerd through the runtime the installer just configured.
+#   annotated, the resulting WasmNodeStatus and RuntimeClass, and a real WASI module
+#   (scripts/wasi/hello-kwasm.wasm) run by the installed `kwasm` runtime through CRI
+#   (RunPodSandbox with handler kwasm + CreateContainer + StartContainer, by crictl), with its
+#   output and exit code.
 #
 #   scripts/demo.sh                          # real install into a sandbox containerd (needs root)
 #   KWASM_DEMO_MODE=simulate scripts/demo.sh # simulated installer reports only (no root, no containerd)
@@ -90,7 +92,7 @@ if [ "$MODE" = execute ]; then
 fi
 
 # --- 2. build -------------------------------------------------------------------------------------
-step "building kwasm-operator, kwasm-node-installer, kwasm-dev-cluster, kwasm-sandbox ($CONFIG)"
+step "building kwasm-operator, kwasm-node-installer, kwasm-dev-cluster, kwasm-sandbox, kwasm-oci, kwasm-wasi ($CONFIG)"
 echo "    (from scratch this takes several minutes; later runs take seconds)"
 BUILD_START=$SECONDS
 # One `swift build` for every executable of the package; progress every 10 %, full log on failure.
@@ -103,7 +105,7 @@ fi
 BIN="$(swift build -c "$CONFIG" --show-bin-path)"
 echo "    built in $((SECONDS - BUILD_START)) s ($BIN)"
 
-# --- 3. the containerd sandbox and the stand-in runtime ----------------------------------------
+# --- 3. the containerd sandbox and the kwasm runtime's assets ----------------------------------
 CLUSTER_ARGS=(--install-milliseconds 1500)
 if [ "$MODE" = execute ]; then
   step "starting a real containerd ($(containerd --version | awk '{print $3}')) in a sandbox host root"
@@ -113,17 +115,23 @@ if [ "$MODE" = execute ]; then
   # shellcheck disable=SC1091
   . "$WORK/sandbox.env"
   SANDBOX_DIR="$KWASM_SANDBOX_DIR"
+  # The wasm pod goes through CRI, whose pause container gets a lower OOM score: that needs
+  # CAP_SYS_RESOURCE, which root inside a container may lack. Then let containerd skip it.
+  if [ $(( 0x$(awk '/^CapEff/ { print $2 }' /proc/self/status) >> 24 & 1 )) -eq 0 ]; then
+    sed -i 's/^  \[plugins."io.containerd.grpc.v1.cri"\]$/&\n    restrict_oom_score_adj = true/' "$KWASM_SANDBOX_HOST_ROOT/etc/containerd/config.toml"
+    $KWASM_SANDBOX_RESTART_COMMAND >/dev/null
+  fi
   echo "    host root $KWASM_SANDBOX_HOST_ROOT, socket $KWASM_SANDBOX_SOCKET, machine-id $KWASM_SANDBOX_MACHINE_ID"
 
-  step "building the installer's assets with kwasm-node-installer catalog add"
-  echo "    NOTE: no wasm shim can be downloaded here, so the runtime 'wasmtime' is a STAND-IN: Debian's"
-  echo "    containerd-shim-runc-v2 copied as containerd-shim-wasmtime-v1 (it runs ordinary Linux containers)."
+  step "building the installer's assets with kwasm-node-installer catalog add (runtime kwasm, built above)"
   ASSETS="$WORK/assets"
   mkdir -p "$ASSETS/bin"
-  cp /usr/bin/containerd-shim-runc-v2 "$ASSETS/bin/containerd-shim-wasmtime-v1"
-  "$BIN/kwasm-node-installer" catalog add --assets "$ASSETS" --name wasmtime --handler wasmtime --kind shim \
-    --version "stand-in-runc-shim-$(dpkg-query -W -f='${Version}' containerd 2>/dev/null || echo unknown)" \
-    --file "$ASSETS/bin/containerd-shim-wasmtime-v1" | sed 's/^/    /'
+  # This build's kwasm-wasi is linked dynamically (the installer image's is static): list its loader
+  # and libraries for kwasm-oci to mount into wasm containers (docs/runtime-catalog.md).
+  sh installer-image/runner-libraries.sh "$BIN/kwasm-wasi" > "$ASSETS/bin/kwasm-wasi.libs"
+  "$BIN/kwasm-node-installer" catalog add --assets "$ASSETS" --name kwasm --kind oci-binary \
+    --version "dev-$CONFIG" --file "$BIN/kwasm-oci" --file "$BIN/kwasm-wasi" --file "$ASSETS/bin/kwasm-wasi.libs" \
+    | sed 's/^/    /'
 
   CLUSTER_ARGS=(--mode execute --installer "$BIN/kwasm-node-installer" --host-root "$KWASM_SANDBOX_HOST_ROOT"
     --machine-id "$KWASM_SANDBOX_MACHINE_ID"
@@ -140,7 +148,7 @@ PIDS+=($!)
 waitfor 30 "$WORK/kubeconfig" "${PIDS[-1]}" "$WORK/cluster.log"
 export KUBECONFIG="$WORK/kubeconfig"
 
-RUNTIMES=(); [ "$MODE" = execute ] && RUNTIMES=(--runtimes wasmtime)
+RUNTIMES=(); [ "$MODE" = execute ] && RUNTIMES=(--runtimes kwasm)
 step "starting kwasm-operator run${RUNTIMES[*]:+ ${RUNTIMES[*]}}"
 "$BIN/kwasm-operator" run --kubeconfig "$WORK/kubeconfig" --namespace kwasm "${RUNTIMES[@]}" \
   --installer-image "ghcr.io/kwasm/kwasm-node-installer@sha256:$(printf '0%.0s' $(seq 1 64))" \
@@ -206,29 +214,12 @@ if [ "$MODE" = execute ]; then
   echo "# what the installer did to the sandbox host (host root $KWASM_SANDBOX_HOST_ROOT):"
   echo "\$ ls -l /opt/kwasm/bin"
   ls -l "$KWASM_SANDBOX_HOST_ROOT/opt/kwasm/bin" | sed 1d
-  echo "\$ grep -B1 -A2 'runtimes.wasmtime\]' /etc/containerd/config.toml"
-  grep -B1 -A2 'runtimes.wasmtime\]' "$KWASM_SANDBOX_HOST_ROOT/etc/containerd/config.toml" || true
+  echo "\$ grep -A5 'runtimes.kwasm\]' /etc/containerd/config.toml"
+  grep -A5 'runtimes.kwasm\]' "$KWASM_SANDBOX_HOST_ROOT/etc/containerd/config.toml" || true
   echo "\$ grep -c '=== kwasm sandbox: starting containerd' /var/log/containerd.log   # 2: started, then restarted once by the installer"
   grep -c '=== kwasm sandbox: starting containerd' "$KWASM_SANDBOX_HOST_ROOT/var/log/containerd.log" || true
 
-  RUNTIME_TYPE="$(get /apis/kwasm.sh/v1alpha1/wasmnodestatuses/node-0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["runtimes"][0]["runtimeType"])')"
-  ID="kwasm-demo-$$"
-  MESSAGE="hello from a container that containerd started through runtime $RUNTIME_TYPE (installed by kwasm-operator)"
   echo
-  echo "\$ ctr -n $KWASM_SANDBOX_NAMESPACE run --rm --runtime $RUNTIME_TYPE $KWASM_SANDBOX_IMAGE $ID sh -c 'echo ...; uname -sm'"
-  ctr_run() {
-    ctr --address "$KWASM_SANDBOX_SOCKET" -n "$KWASM_SANDBOX_NAMESPACE" run --rm "$@" --runtime "$RUNTIME_TYPE" \
-      "$KWASM_SANDBOX_IMAGE" "$ID" sh -c "echo '$MESSAGE'; uname -sm"
-  }
-  if ! ctr_run 2>"$WORK/ctr.err"; then
-    if grep -qE 'overlay|snapshotter' "$WORK/ctr.err"; then
-      # No overlayfs here (e.g. inside a container): containerd's native snapshotter works everywhere.
-      ID="$ID-native"
-      ctr_run --snapshotter native 2>"$WORK/ctr.err" || { cat "$WORK/ctr.err"; exit 1; }
-    else
-      cat "$WORK/ctr.err"; exit 1
-    fi
-  fi
-  echo
-  echo "(the runtime is a stand-in: Debian's runc shim installed under the wasmtime name; no wasm shim is available offline)"
+  echo "# a WASI module through the installed runtime, as the kubelet runs a pod with runtimeClassName: kwasm"
+  bash scripts/wasi/run-through-cri.sh "$KWASM_SANDBOX_SOCKET" "$KWASM_SANDBOX_HOST_ROOT" scripts/wasi/hello-kwasm.wasm "$WORK"
 fi

@@ -5,6 +5,11 @@ import Foundation
 enum BuiltPrograms {
     static var operatorBinary: String { locate("kwasm-operator", override: "KWASM_OPERATOR_BIN") }
     static var installerBinary: String { locate("kwasm-node-installer", override: "KWASM_NODE_INSTALLER_BIN") }
+    static var kwasmOCIBinary: String { locate("kwasm-oci", override: "KWASM_OCI_BIN") }
+    static var kwasmWasiBinary: String { locate("kwasm-wasi", override: "KWASM_WASI_BIN") }
+    /// The checkout these tests were built from.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
 
     /// `true` when root, containerd and the built binaries are all here. Otherwise says why on stderr,
     /// loudly, so a skipped end-to-end test never passes silently. (CI has all of them: nothing skips there.)

@@ -56,11 +56,17 @@ final class EndToEndCluster: Sendable {
 
     /// - Parameter operatorArguments: extra `kwasm-operator run` flags (e.g. `--drift-interval 3s`,
     ///   `--max-attempts 2`), after the ones every end-to-end test uses.
-    static func start(operatorArguments: [String] = []) async throws -> EndToEndCluster {
+    /// - Parameter withKwasm: also put the real `kwasm` runtime (kwasm-oci + kwasm-wasi built here) into
+    ///   the catalog and ask the operator for it (`--runtimes wasmtime,kwasm`).
+    static func start(operatorArguments: [String] = [], withKwasm: Bool = false) async throws -> EndToEndCluster {
         let cleanup = Cleanup()
         do {
             // 1. A real containerd in a sandbox host root (own root, state, socket, network namespace).
-            let sandbox = try ContainerdSandbox(namespace: "kwasm-e2e")
+            // Pods through CRI (withKwasm) need restrict_oom_score_adj where root lacks CAP_SYS_RESOURCE.
+            let criConfig = ContainerdSandbox.defaultConfig(hostRoot: "{{HOST_ROOT}}").replacingOccurrences(
+                of: "  [plugins.\"io.containerd.grpc.v1.cri\"]\n",
+                with: "  [plugins.\"io.containerd.grpc.v1.cri\"]\n    restrict_oom_score_adj = true\n")
+            let sandbox = try ContainerdSandbox(config: withKwasm ? criConfig : nil, namespace: "kwasm-e2e")
             cleanup.add { await Self.removeSandbox(sandbox) }
             let image = try await offPool {
                 try sandbox.start(timeout: 60)
@@ -86,6 +92,7 @@ final class EndToEndCluster: Sendable {
             }
             guard added.succeeded else { throw SandboxError("kwasm-node-installer catalog add failed: \(added)") }
             let shimSHA256 = try await sha256(of: shim)
+            if withKwasm { try await addKwasm(installer: installer, assets: assets) }
 
             // 3. The simulated cluster, its kubelet running the installer Jobs' commands for real against the sandbox.
             var logger = Logger(label: "e2e-cluster")
@@ -117,7 +124,7 @@ final class EndToEndCluster: Sendable {
             // 4. The real operator binary over HTTP, as demo.sh starts it.
             let digest = String(repeating: "0", count: 64)
             let operatorProcess = try ChildProcess(BuiltPrograms.operatorBinary, [
-                "run", "--kubeconfig", kubeconfig, "--namespace", namespace, "--runtimes", runtime,
+                "run", "--kubeconfig", kubeconfig, "--namespace", namespace, "--runtimes", withKwasm ? runtime + ",kwasm" : runtime,
                 "--installer-image", "ghcr.io/kwasm/kwasm-node-installer@sha256:\(digest)",
                 "--health-probe-bind-address", "127.0.0.1:0", "--metrics-bind-address", "0",
             ] + operatorArguments, logPath: work + "/operator.log")
@@ -132,6 +139,24 @@ final class EndToEndCluster: Sendable {
             await cleanup.run()
             throw error
         }
+    }
+
+    /// `catalog add` of the real `kwasm` runtime, as scripts/demo.sh does: this build's kwasm-wasi is
+    /// dynamic, so the catalog also carries `kwasm-wasi.libs` (its loader and libraries, which
+    /// kwasm-oci mounts into wasm containers).
+    private static func addKwasm(installer: String, assets: String) async throws {
+        let libraries = assets + "/bin/kwasm-wasi.libs"
+        let script = BuiltPrograms.repositoryRoot + "/installer-image/runner-libraries.sh"
+        let added = try await offPool {
+            let listed = try CommandRunner.run("/bin/sh", [script, BuiltPrograms.kwasmWasiBinary])
+            guard listed.succeeded else { throw SandboxError("runner-libraries.sh failed: \(listed)") }
+            try listed.stdout.write(toFile: libraries, atomically: true, encoding: .utf8)
+            return try CommandRunner.run(installer, [
+                "catalog", "add", "--assets", assets, "--name", "kwasm", "--kind", "oci-binary", "--version", "e2e",
+                "--file", BuiltPrograms.kwasmOCIBinary, "--file", BuiltPrograms.kwasmWasiBinary, "--file", libraries,
+            ])
+        }
+        guard added.succeeded else { throw SandboxError("catalog add kwasm failed: \(added)") }
     }
 
     /// Stops the operator, the cluster (and any installer it is running) and containerd, unmounts what

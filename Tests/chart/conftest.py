@@ -15,7 +15,7 @@ CONTRACTS = REPO / "docs" / "design" / "contracts.md"
 RELEASE = "kwasm-operator"
 NAMESPACE = "kwasm"
 
-ALL_RUNTIMES = ["spin", "wasmtime", "wasmedge", "wasmer", "slight", "wws", "lunatic", "crun-wasmedge"]
+ALL_RUNTIMES = ["kwasm", "spin", "wasmtime", "wasmedge", "wasmer", "slight", "wws", "lunatic", "crun-wasmedge"]
 DIGEST = "sha256:" + "ab" * 32
 
 # Non-default value sets every rendering test also runs with.

@@ -126,7 +126,7 @@ def test_operator_flags_are_exactly_the_contract_ones(rendered_sets, set_name):
 
 def test_default_flags_match_the_contract_defaults(default):
     args = deployment_args(default)
-    assert arg_value(args, "--runtimes") == "spin,wasmtime"
+    assert arg_value(args, "--runtimes") == "kwasm,spin,wasmtime"
     assert arg_value(args, "--max-parallel") == "0"
     assert arg_value(args, "--restart-strategy") == "auto"
     assert arg_value(args, "--drift-interval") == "10m"

@@ -69,7 +69,7 @@ def test_every_catalog_runtime_has_an_example_using_its_runtime_class():
         pod = workload if workload["kind"] == "Pod" else workload["spec"]["template"]
         assert pod["spec"]["runtimeClassName"] == handler, name
         annotations = pod["metadata"].get("annotations") or {}
-        if name == "crun-wasmedge":
+        if name in ("crun-wasmedge", "kwasm"):
             assert annotations.get("module.wasm.image/variant") == "compat"
         else:
             assert "module.wasm.image/variant" not in annotations, name

@@ -1,6 +1,8 @@
 /// One wasm runtime the operator can ask the installer for, and the RuntimeClass it backs.
 public struct RuntimeDefinition: Sendable, Equatable, Hashable, Codable {
-    public enum Kind: String, Sendable, Codable { case shim, ociBinary = "oci-binary" }
+    /// `catalog`: a runtime the operator knows only by name and handler; the installer image's
+    /// `runtimes.json` says what it is (added there with `kwasm-node-installer catalog add`).
+    public enum Kind: String, Sendable, Codable { case shim, ociBinary = "oci-binary", catalog }
     /// Catalog name, as passed to `--runtimes` and to the installer.
     public var name: String
     /// containerd handler, also the RuntimeClass name.
@@ -16,14 +18,18 @@ public struct RuntimeDefinition: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// The default runtime catalog (contracts.md). The installer image's `runtimes.json` is the
-/// source of truth for files and checksums; the operator needs only names and handlers.
+/// Runtime names → RuntimeClass handlers. The installer image's `runtimes.json` is the source of truth
+/// (files, checksums, kind, options); the operator needs only each name's handler. The well-known
+/// runtimes below carry theirs; any other DNS-1123 name in `--runtimes` is taken as an entry of the
+/// image's catalog with handler = name (the `catalog add` default) or `NAME=HANDLER`. A name the image
+/// does not hold fails on the node with reason `UnknownRuntime` (docs/runtime-catalog.md).
 public struct RuntimeCatalog: Sendable, Equatable {
     public struct UnknownRuntime: Error, CustomStringConvertible, Equatable {
         public let name: String
         public let known: [String]
         public var description: String {
-            "unknown runtime \"\(name)\" in --runtimes (known: \(known.joined(separator: ", ")))"
+            "invalid runtime \"\(name)\" in --runtimes: expected NAME or NAME=HANDLER, each a DNS-1123 label "
+                + "(well-known: \(known.joined(separator: ", ")))"
         }
     }
 
@@ -32,6 +38,7 @@ public struct RuntimeCatalog: Sendable, Equatable {
     public init(runtimes: [RuntimeDefinition]) { self.runtimes = runtimes }
 
     public static let `default` = RuntimeCatalog(runtimes: [
+        RuntimeDefinition(name: "kwasm", handler: "kwasm", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"),
         shim("spin", file: "containerd-shim-spin-v2"),
         shim("wasmtime", file: "containerd-shim-wasmtime-v1"),
         shim("wasmedge", file: "containerd-shim-wasmedge-v1"),
@@ -63,15 +70,30 @@ public struct RuntimeCatalog: Sendable, Equatable {
         runtimes.first { $0.name == name }
     }
 
-    /// Resolves a `--runtimes` list in the order given, dropping duplicates.
+    /// Resolves a `--runtimes` list (`NAME` or `NAME=HANDLER`) in the order given, dropping duplicates.
     public func resolve(_ names: [String]) throws(UnknownRuntime) -> [RuntimeDefinition] {
         var result: [RuntimeDefinition] = []
-        for name in names where !result.contains(where: { $0.name == name }) {
-            guard let definition = definition(named: name) else {
-                throw UnknownRuntime(name: name, known: runtimes.map(\.name))
+        for item in names {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let name = parts[0]
+            guard !result.contains(where: { $0.name == name }) else { continue }
+            guard Self.isDNSLabel(name), parts.count == 1 || Self.isDNSLabel(parts[1]) else {
+                throw UnknownRuntime(name: item, known: runtimes.map(\.name))
             }
-            result.append(definition)
+            if parts.count == 1, let known = definition(named: name) {
+                result.append(known)
+            } else {
+                let handler = parts.count == 2 ? parts[1] : name
+                result.append(RuntimeDefinition(name: name, handler: handler, kind: .catalog, runtimeType: ""))
+            }
         }
         return result
+    }
+
+    static func isDNSLabel(_ text: String) -> Bool {
+        guard (1...63).contains(text.count), let first = text.first, let last = text.last,
+              first.isLetter || first.isNumber, last.isLetter || last.isNumber
+        else { return false }
+        return text.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
     }
 }

@@ -11,6 +11,7 @@ import Testing
         #expect(byName["slight"]?.runtimeType == "io.containerd.slight.v1")
         #expect(byName["wws"]?.runtimeType == "io.containerd.wws.v1")
         #expect(byName["lunatic"]?.runtimeType == "io.containerd.lunatic.v1")
+        #expect(byName["kwasm"] == RuntimeDefinition(name: "kwasm", handler: "kwasm", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"))
         #expect(byName["crun-wasmedge"] == RuntimeDefinition(name: "crun-wasmedge", handler: "crun", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"))
     }
 

@@ -109,14 +109,23 @@ import Testing
         #expect(throws: ConfigurationError.self) { try OperatorConfiguration(flags: flags(change)) }
     }
 
-    @Test func unknownRuntimeErrorNamesTheKnownOnes() {
+    @Test func invalidRuntimeNameErrorNamesTheWellKnownOnes() {
         do {
-            _ = try OperatorConfiguration(flags: flags { $0.runtimes = "spinn" })
+            _ = try OperatorConfiguration(flags: flags { $0.runtimes = "Spin_Custom" })
             Issue.record("expected an error")
         } catch {
-            #expect(error.description.contains("spinn"))
+            #expect(error.description.contains("Spin_Custom"))
             #expect(error.description.contains("wasmtime"))
         }
+    }
+
+    /// A runtime added to the installer image with `catalog add` gets its RuntimeClass with no
+    /// operator change: its name (and handler, when it differs) is all the operator needs.
+    @Test func runtimesOfTheImageCatalogNeedNoOperatorChange() throws {
+        let configuration = try OperatorConfiguration(flags: flags { $0.runtimes = "kwasm,my-runtime,other=other-handler" })
+        #expect(configuration.runtimes.map(\.name) == ["kwasm", "my-runtime", "other"])
+        #expect(configuration.runtimes.map(\.handler) == ["kwasm", "my-runtime", "other-handler"])
+        #expect(configuration.runtimes[1].kind == .catalog)
     }
 
     @Test func rolloutCapDefaultsToOnePerTenNodes() {

@@ -1,0 +1,58 @@
+import ContainerdSandbox
+import Foundation
+import KubernetesClient
+import Testing
+
+/// Issue #12 end to end: the operator installs the real `kwasm` runtime (next to the stand-in) on the
+/// node; then a pod with the handler `kwasm` runs a real WASI module through CRI (RunPodSandbox with
+/// the handler + CreateContainer + StartContainer, as the kubelet does), and its output and exit code
+/// are the module's own.
+@Suite("kwasm end to end")
+struct KwasmEndToEndTests {
+    @Test("operator installs kwasm → RuntimeClass kwasm → a WASI module runs through CRI with its real exit code",
+          .enabled(if: BuiltPrograms.endToEndAvailable), .timeLimit(.minutes(10)))
+    func aWasmPodRunsOnTheInstalledKwasmRuntime() async throws {
+        guard let assets = TestAssets.fromEnvironment else { return }
+        let e2e = try await EndToEndCluster.start(withKwasm: true)
+        do {
+            let client = e2e.client
+            let node = EndToEndCluster.nodeName
+            _ = try await client.mergePatch(Node.self, name: node, patch: ["metadata": ["annotations": [OperatorEndToEndTests.annotation: "true"]]])
+            let waiter = OperatorEndToEndTests()
+            let status = try await waiter.waitFor("WasmNodeStatus \(node) Ready or Failed", e2e) { () -> WasmNodeStatus? in
+                let status = try await client.getIfExists(WasmNodeStatus.self, name: node)
+                switch status?.status?.phase {
+                case .ready?, .failed?, .unsupported?: return status
+                default: return nil
+                }
+            }
+            try #require(status.status?.phase == .ready, "lastError \(String(describing: status.status?.lastError))")
+            let installed = status.status?.runtimes?.first { $0.name == "kwasm" }
+            #expect(installed?.handler == "kwasm" && installed?.runtimeType == "io.containerd.runc.v2", "\(String(describing: installed))")
+            let runtimeClass = try await waiter.waitFor("RuntimeClass kwasm", e2e) {
+                try await client.getIfExists(RuntimeClass.self, name: "kwasm")
+            }
+            #expect(runtimeClass.handler == "kwasm")
+
+            let finished = try await offPool { () -> CrictlClient.Finished in
+                try e2e.sandbox.importPauseImage(assets)
+                let module = try Data(contentsOf: URL(fileURLWithPath: BuiltPrograms.repositoryRoot + "/scripts/wasi/hello-kwasm.wasm"))
+                let tarball = e2e.workDirectory + "/hello-kwasm.tar"
+                let image = try OCIImageBuilder.writeWasmImage(module: module, fileName: "hello-kwasm.wasm",
+                                                               reference: "kwasm.local/hello-kwasm:e2e", to: tarball)
+                let imported = try e2e.sandbox.ctr(arguments: ["-n", "k8s.io", "images", "import", tarball])
+                guard imported.succeeded else { throw SandboxError("ctr images import: \(imported)") }
+                let cri = CrictlClient(crictl: assets.crictl, socket: e2e.sandbox.socketPath, logDirectory: e2e.workDirectory + "/pods")
+                return try cri.run(handler: runtimeClass.handler ?? "kwasm", image: image, podAnnotations: ["module.wasm.image/variant": "compat"])
+            }
+            #expect(finished.stdout == "Hello from a WASI module, run by kwasm-wasi (WasmKit) in a runc container!\n", "\(finished)")
+            #expect(finished.stderr == "module: calling proc_exit(3)\n", "\(finished)")
+            #expect(finished.exitCode == 3, "the module's proc_exit code: \(finished)")
+        } catch {
+            Issue.record("operator log (last lines):\n\(e2e.operatorProcess.logTail())")
+            await e2e.tearDown()
+            throw error
+        }
+        await e2e.tearDown()
+    }
+}
