@@ -5,7 +5,7 @@
 #   command for real against that sandbox, the operator binary against the cluster, one node
 #   annotated, the resulting WasmNodeStatus and RuntimeClass, and a real WASI module
 #   (scripts/wasi/hello-kwasm.wasm) run by the installed `kwasm` runtime through CRI
-#   (RunPodSandbox with handler kwasm + CreateContainer + StartContainer, by crictl), with its
+#   (RunPodSandbox with handler kwasm + CreateContainer + StartContainer, by our own CRI client), with its
 #   output and exit code.
 #
 #   scripts/demo.sh                          # real install into a sandbox containerd (needs root)
@@ -221,5 +221,5 @@ if [ "$MODE" = execute ]; then
 
   echo
   echo "# a WASI module through the installed runtime, as the kubelet runs a pod with runtimeClassName: kwasm"
-  bash scripts/wasi/run-through-cri.sh "$KWASM_SANDBOX_SOCKET" "$KWASM_SANDBOX_HOST_ROOT" scripts/wasi/hello-kwasm.wasm "$WORK"
+  bash scripts/wasi/run-through-cri.sh "$KWASM_SANDBOX_SOCKET" "$BIN/kwasm-sandbox" scripts/wasi/hello-kwasm.wasm "$WORK"
 fi
