@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test(arguments: [
-        { (f: inout OperatorFlags) in f.runtimes = "spin,nope" },
+        { (f: inout OperatorFlags) in f.runtimes = "spin,No_Pe" },
         { (f: inout OperatorFlags) in f.runtimes = " , " },
         { (f: inout OperatorFlags) in f.maxParallel = -1 },
         { (f: inout OperatorFlags) in f.nodeSelector = "a in b" },
