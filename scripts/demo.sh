@@ -115,12 +115,6 @@ if [ "$MODE" = execute ]; then
   # shellcheck disable=SC1091
   . "$WORK/sandbox.env"
   SANDBOX_DIR="$KWASM_SANDBOX_DIR"
-  # The wasm pod goes through CRI, whose pause container gets a lower OOM score: that needs
-  # CAP_SYS_RESOURCE, which root inside a container may lack. Then let containerd skip it.
-  if [ $(( 0x$(awk '/^CapEff/ { print $2 }' /proc/self/status) >> 24 & 1 )) -eq 0 ]; then
-    sed -i 's/^  \[plugins."io.containerd.grpc.v1.cri"\]$/&\n    restrict_oom_score_adj = true/' "$KWASM_SANDBOX_HOST_ROOT/etc/containerd/config.toml"
-    $KWASM_SANDBOX_RESTART_COMMAND >/dev/null
-  fi
   echo "    host root $KWASM_SANDBOX_HOST_ROOT, socket $KWASM_SANDBOX_SOCKET, machine-id $KWASM_SANDBOX_MACHINE_ID"
 
   step "building the installer's assets with kwasm-node-installer catalog add (runtime kwasm, built above)"

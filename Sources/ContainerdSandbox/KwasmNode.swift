@@ -38,28 +38,16 @@ public final class KwasmNode {
     public init(release: Release, assets: TestAssets, kwasmOCI: String, kwasmWasi: String, runnerLibrariesScript: String) throws {
         self.release = release
         self.assets = assets
-        sandbox = try ContainerdSandbox(config: Self.config(crun: assets.wasmCrun))
+        let containerd = release.assetsRelease.map { SandboxContainerd.release($0, assets: assets) } ?? .debian
+        sandbox = try ContainerdSandbox(config: Self.config(crun: assets.wasmCrun), containerd: containerd)
         installDirectory = sandbox.hostRoot + "/opt/kwasm/bin"
         ctr = release.assetsRelease.map(assets.ctr) ?? "/usr/bin/ctr"
-        if let assetsRelease = release.assetsRelease {
-            try useContainerd(assets.containerd(assetsRelease))
-        }
         try installKwasm(oci: kwasmOCI, wasi: kwasmWasi, script: runnerLibrariesScript)
         try sandbox.start()
         try sandbox.importPauseImage(assets, ctr: ctr)
     }
 
     deinit { sandbox.destroy() }
-
-    /// The sandbox's start script runs Debian's containerd; point it at another release (its shim first on PATH).
-    private func useContainerd(_ binary: String) throws {
-        let directory = (binary as NSString).deletingLastPathComponent
-        let path = sandbox.controlDirectory + "/start.sh"
-        var script = try String(contentsOfFile: path, encoding: .utf8)
-        script = script.replacingOccurrences(of: "exec /usr/bin/containerd ", with: "exec \(binary) ")
-            .replacingOccurrences(of: "export PATH='", with: "export PATH='\(directory)':'")
-        try script.write(toFile: path, atomically: true, encoding: .utf8)
-    }
 
     /// What the catalog entry installs: kwasm-oci and kwasm-wasi side by side; the debug runner is
     /// dynamic, so kwasm-wasi.libs lists its loader and libraries (installer-image/runner-libraries.sh).

@@ -62,11 +62,9 @@ final class EndToEndCluster: Sendable {
         let cleanup = Cleanup()
         do {
             // 1. A real containerd in a sandbox host root (own root, state, socket, network namespace).
-            // Pods through CRI (withKwasm) need restrict_oom_score_adj where root lacks CAP_SYS_RESOURCE.
-            let criConfig = ContainerdSandbox.defaultConfig(hostRoot: "{{HOST_ROOT}}").replacingOccurrences(
-                of: "  [plugins.\"io.containerd.grpc.v1.cri\"]\n",
-                with: "  [plugins.\"io.containerd.grpc.v1.cri\"]\n    restrict_oom_score_adj = true\n")
-            let sandbox = try ContainerdSandbox(config: withKwasm ? criConfig : nil, namespace: "kwasm-e2e")
+            // (Its default config already sets restrict_oom_score_adj, which CRI pods need where root lacks
+            // CAP_SYS_RESOURCE.)
+            let sandbox = try ContainerdSandbox(namespace: "kwasm-e2e")
             cleanup.add { await Self.removeSandbox(sandbox) }
             let image = try await offPool {
                 try sandbox.start(timeout: 60)

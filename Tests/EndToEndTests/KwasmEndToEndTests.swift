@@ -12,7 +12,6 @@ struct KwasmEndToEndTests {
     @Test("operator installs kwasm → RuntimeClass kwasm → a WASI module runs through CRI with its real exit code",
           .enabled(if: BuiltPrograms.endToEndAvailable), .timeLimit(.minutes(10)))
     func aWasmPodRunsOnTheInstalledKwasmRuntime() async throws {
-        guard let assets = TestAssets.fromEnvironment else { return }
         let e2e = try await EndToEndCluster.start(withKwasm: true)
         do {
             let client = e2e.client
@@ -34,32 +33,20 @@ struct KwasmEndToEndTests {
             }
             #expect(runtimeClass.handler == "kwasm")
 
-            // containerd starts BinaryName at the host path the installer wrote (/opt/kwasm/bin/kwasm-oci):
-            // the sandbox's containerd must see its host root's /opt there (its own mount namespace,
-            // ContainerdSandbox of issue #13-node). Look through containerd's own root to know.
-            let seenByContainerd = e2e.sandbox.pid.map { "/proc/\($0)/root/opt/kwasm/bin/kwasm-oci" }
-            guard let seenByContainerd, FileManager.default.fileExists(atPath: seenByContainerd) else {
-                FileHandle.standardError.write(Data("""
-
-                    *** SKIPPED the CRI run of the kwasm end-to-end test: the sandbox containerd cannot see the \
-                    installed /opt/kwasm/bin/kwasm-oci at that path (this ContainerdSandbox does not map its host \
-                    root's /opt; the one of issue #13-node does) ***
-
-                    """.utf8))
-                await e2e.tearDown()
-                return
-            }
-            let finished = try await offPool { () -> CrictlClient.Finished in
-                try e2e.sandbox.importPauseImage(assets)
+            // containerd starts BinaryName at the host path the installer wrote (/opt/kwasm/bin/kwasm-oci): the
+            // sandbox's containerd sees its host root's /opt there, as a node's containerd sees the node's.
+            let image = try await offPool { () -> String in
+                try e2e.sandbox.importPauseImage()
                 let module = try Data(contentsOf: URL(fileURLWithPath: BuiltPrograms.repositoryRoot + "/scripts/wasi/hello-kwasm.wasm"))
                 let tarball = e2e.workDirectory + "/hello-kwasm.tar"
                 let image = try OCIImageBuilder.writeWasmImage(module: module, fileName: "hello-kwasm.wasm",
                                                                reference: "kwasm.local/hello-kwasm:e2e", to: tarball)
-                let imported = try e2e.sandbox.ctr(arguments: ["-n", "k8s.io", "images", "import", tarball])
-                guard imported.succeeded else { throw SandboxError("ctr images import: \(imported)") }
-                let cri = CrictlClient(crictl: assets.crictl, socket: e2e.sandbox.socketPath, logDirectory: e2e.workDirectory + "/pods")
-                return try cri.run(handler: runtimeClass.handler ?? "kwasm", image: image, podAnnotations: ["module.wasm.image/variant": "compat"])
+                try e2e.sandbox.importImage(tarball, namespace: ContainerdSandbox.criNamespace)
+                return image
             }
+            let finished = try await CRIPodRunner(socketPath: e2e.sandbox.socketPath).run(
+                handler: runtimeClass.handler ?? "kwasm", image: image, command: [], args: [],
+                annotations: ["module.wasm.image/variant": "compat"])
             #expect(finished.stdout == "Hello from a WASI module, run by kwasm-wasi (WasmKit) in a runc container!\n", "\(finished)")
             #expect(finished.stderr == "module: calling proc_exit(3)\n", "\(finished)")
             #expect(finished.exitCode == 3, "the module's proc_exit code: \(finished)")
