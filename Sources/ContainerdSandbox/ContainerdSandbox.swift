@@ -83,6 +83,12 @@ public final class ContainerdSandbox: @unchecked Sendable {
                     hostRoot + "/opt", hostRoot + "/usr/local/bin", hostRoot + "/usr/local/sbin"] {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
+        // A mount point for the machine's Swift runtime: this repository's debug builds (kwasm-oci as a BinaryName,
+        // the kwasm-wasi libraries it mounts into wasm containers) load it from /opt/swift, which the /opt of the
+        // host root would otherwise hide from containerd and runc. The installer image's binaries are static.
+        if fm.fileExists(atPath: Self.swiftRuntimeDirectory) {
+            try fm.createDirectory(atPath: hostRoot + Self.swiftRuntimeDirectory, withIntermediateDirectories: true)
+        }
         try Data((machineID + "\n").utf8).write(to: URL(fileURLWithPath: hostRoot + "/etc/machine-id"))
         let text = config ?? (containerd.usesSchema3
             ? Self.defaultConfigV3(hostRoot: hostRoot, sandboxImage: sandboxImage, importsDropIns: containerd.importsDropIns)
@@ -165,6 +171,9 @@ public final class ContainerdSandbox: @unchecked Sendable {
 
         """
     }
+
+    /// Where the machine's Swift toolchain (and so the runtime of debug builds) lives.
+    static let swiftRuntimeDirectory = "/opt/swift"
 
     // MARK: lifecycle
 
@@ -384,7 +393,9 @@ public final class ContainerdSandbox: @unchecked Sendable {
         export PATH='\(containerd.path)'
         echo "\(Self.startMarker) $(date -u +%FT%T.%NZ)" >> '\(logPath)'
         setsid unshare --net --mount --propagation private sh -c '
-          for d in /opt /usr/local/bin /usr/local/sbin; do mount --bind "$4$d" "$d" || exit 1; done
+          [ -d "$4\(Self.swiftRuntimeDirectory)" ] && { mount --bind \(Self.swiftRuntimeDirectory) "$4\(Self.swiftRuntimeDirectory)" || exit 1; }
+          mount --rbind "$4/opt" /opt || exit 1
+          for d in /usr/local/bin /usr/local/sbin; do mount --bind "$4$d" "$d" || exit 1; done
           # Absolute imports the installer writes (/etc/containerd/conf.d/…) must name files under the host root.
           [ -d /etc/containerd ] && { mount --bind "$4/etc/containerd" /etc/containerd || exit 1; }
           # Hybrid cgroup hosts: crun refuses to run when the cgroup2 side holds controllers (as realcluster does).
