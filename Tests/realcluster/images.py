@@ -65,6 +65,21 @@ def stand_ins(testbin: Path) -> list[tuple[str, str, str, str, list[Path]]]:
     ]
 
 
+def kwasm_runtime(build_dir: Path, out: Path) -> list[tuple[str, str, str, str, list[Path]]]:
+    """The project's own `kwasm` runtime, as the catalog entry ships it: kwasm-oci, kwasm-wasi and, for
+    this dynamically linked debug build, kwasm-wasi.libs (the loader and libraries kwasm-oci mounts into
+    wasm containers; installer-image/runner-libraries.sh). The node's /opt overlays the host's, so the
+    Swift runtime the debug binaries load is there."""
+    oci, wasi = build_dir / "kwasm-oci", build_dir / "kwasm-wasi"
+    if not (oci.is_file() and wasi.is_file()):
+        raise FileNotFoundError(f"{oci} / {wasi} are not built (swift build)")
+    libs = out / "kwasm-wasi.libs"
+    listing = subprocess.run(["sh", str(REPO / "installer-image" / "runner-libraries.sh"), str(wasi)],
+                             check=True, capture_output=True, text=True).stdout
+    libs.write_text(listing)
+    return [("kwasm", "kwasm", "oci-binary", "dev-e2e", [oci, wasi, libs])]
+
+
 def extra_runtimes() -> list[tuple[str, str, str, str, list[Path]]]:
     extra = []
     for spec in filter(None, os.environ.get("KWASM_E2E_EXTRA_RUNTIMES", "").split()):
@@ -79,7 +94,7 @@ def build_assets(installer: Path, testbin: Path, out: Path) -> dict:
     if assets.exists():
         subprocess.run(["rm", "-rf", str(assets)], check=True)
     assets.mkdir(parents=True)
-    for name, handler, kind, version, files in stand_ins(testbin) + extra_runtimes():
+    for name, handler, kind, version, files in stand_ins(testbin) + kwasm_runtime(installer.parent, out) + extra_runtimes():
         staged = []
         for file in files:
             source, _, file_name = str(file).partition("=")
