@@ -56,12 +56,21 @@ def workload(entry: dict) -> Workload:
     return Workload(base.image, base.command, base.expected, annotations)
 
 
+def node_runc_shim(testbin: Path) -> Path:
+    """The runc shim of the node's own containerd release: a shim speaks its containerd's start protocol
+    (a 2.x shim answers 1.6 with a bootstrap JSON that 1.6 cannot dial)."""
+    containerd = os.environ.get("KWASM_E2E_CONTAINERD", "system")
+    if containerd == "system":
+        return Path("/usr/bin/containerd-shim-runc-v2")
+    return testbin / f"containerd-{containerd}" / "containerd-shim-runc-v2"
+
+
 def stand_ins(testbin: Path) -> list[tuple[str, str, str, str, list[Path]]]:
     """(name, handler, kind, version, files); a file is staged under its catalog name (SRC=NAME)."""
     return [
         ("crun-wasmedge", "crun", "oci-binary", "1.27.1-wamr", [testbin / "wasm" / "bin" / "crun"]),
         ("wasmtime", "wasmtime", "shim", "0.0.0-runc-stand-in",
-         [Path(f"{testbin / 'containerd-2.2' / 'containerd-shim-runc-v2'}=containerd-shim-wasmtime-v1")]),
+         [Path(f"{node_runc_shim(testbin)}=containerd-shim-wasmtime-v1")]),
     ]
 
 
