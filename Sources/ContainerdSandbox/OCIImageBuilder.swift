@@ -33,34 +33,8 @@ public enum OCIImageBuilder {
         {"architecture":"\(goArchitecture)","os":"linux","config":{"Env":["PATH=/bin"],\(start)},\
         "rootfs":{"type":"layers","diff_ids":["sha256:\(layerDigest)"]}}
         """
-        let configBytes = Data(config.utf8)
-        let configDigest = try sha256Hex(configBytes)
-
-        let manifest = """
-        {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",\
-        "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:\(configDigest)","size":\(configBytes.count)},\
-        "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:\(layerDigest)","size":\(layerBytes.count)}]}
-        """
-        let manifestBytes = Data(manifest.utf8)
-        let manifestDigest = try sha256Hex(manifestBytes)
-        let tag = reference.split(separator: ":").last.map(String.init) ?? "latest"
-
-        let index = """
-        {"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",\
-        "digest":"sha256:\(manifestDigest)","size":\(manifestBytes.count),\
-        "annotations":{"org.opencontainers.image.ref.name":"\(tag)","io.containerd.image.name":"\(reference)"}}]}
-        """
-
-        var layout = TarWriter()
-        layout.addFile("oci-layout", contents: Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))
-        layout.addFile("index.json", contents: Data(index.utf8))
-        layout.addDirectory("blobs")
-        layout.addDirectory("blobs/sha256")
-        layout.addFile("blobs/sha256/\(layerDigest)", contents: layerBytes)
-        layout.addFile("blobs/sha256/\(configDigest)", contents: configBytes)
-        layout.addFile("blobs/sha256/\(manifestDigest)", contents: manifestBytes)
-        try layout.finished().write(to: URL(fileURLWithPath: path))
-        return reference
+        return try writeLayout(layer: layerBytes, layerDigest: layerDigest, config: Data(config.utf8), reference: reference,
+                               manifestAnnotations: "", to: path)
     }
 
     static func jsonArray(_ strings: [String]) -> String {
