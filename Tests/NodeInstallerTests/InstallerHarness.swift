@@ -121,6 +121,7 @@ struct InstallerHarness {
 
     /// The handlers the running containerd's CRI plugin has loaded (asked over gRPC, not read from the file).
     func loadedRuntimes() async throws -> [String: LoadedRuntime] {
-        try await ContainerdAPI(socketPath: sandbox.socketPath).criStatus().runtimes
+        // A generous deadline: tests block the (2-thread) cooperative pool with synchronous installer runs.
+        try await ContainerdAPI(socketPath: sandbox.socketPath).criStatus(timeout: .seconds(30)).runtimes
     }
 }
