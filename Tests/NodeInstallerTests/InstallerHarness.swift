@@ -40,7 +40,16 @@ struct InstallerHarness {
     /// pods), so the installer's verification starts a probe pod; without it, it can only resolve the shim.
     init(config: String? = nil, containerd: SandboxContainerd = .debian, pauseImage: Bool = true) throws {
         sandbox = try ContainerdSandbox(config: config, containerd: containerd)
-        assets = sandbox.baseDirectory + "/assets"
+        do {
+            assets = sandbox.baseDirectory + "/assets"
+            try prepare(containerd: containerd, pauseImage: pauseImage)
+        } catch {
+            sandbox.destroy()  // the caller never gets a harness to destroy
+            throw error
+        }
+    }
+
+    private func prepare(containerd: SandboxContainerd, pauseImage: Bool) throws {
         try FileManager.default.createDirectory(atPath: assets, withIntermediateDirectories: true)
         let download = sandbox.baseDirectory + "/download"
         try FileManager.default.createDirectory(atPath: download, withIntermediateDirectories: true)
