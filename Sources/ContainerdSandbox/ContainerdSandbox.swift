@@ -215,14 +215,15 @@ public final class ContainerdSandbox: @unchecked Sendable {
     }
 
     /// Shims outlive containerd (that is how containers survive its restarts); a test that failed before removing
-    /// its pod leaves one behind. Each shim was started with `-address SOCKET`, naming this sandbox's socket.
+    /// its pod leaves one behind. Each names this sandbox's socket on its command line, so only ours are killed.
     private func killLeftoverShims() {
         let me = getpid()
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(entry), pid != me,
                   let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
             let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            if arguments.first?.contains("containerd-shim") == true, arguments.contains(socketPath) { kill(pid, SIGKILL) }
+            // Shims (`-address SOCKET`) and any containerd of this sandbox the pid file lost track of (`--address SOCKET`).
+            if arguments.first?.contains("containerd") == true, arguments.contains(socketPath) { kill(pid, SIGKILL) }
         }
     }
 

@@ -142,12 +142,11 @@ struct DriftRepairEndToEndTests {
         let hostDigest = try await EndToEndCluster.sha256(of: e2e.hostPath(EndToEndCluster.shimHostPath))
         #expect(hostDigest == e2e.shimSHA256)
 
-        // And a container starts through the runtime again.
+        // And a pod starts through the handler again (CRI, as the kubelet would).
         let message = "hello again after the drift was repaired"
-        let run = try await offPool {
-            try e2e.sandbox.runContainer(runtime: "io.containerd.wasmtime.v1", image: e2e.image, command: ["sh", "-c", "echo '\(message)'"])
-        }
-        #expect(run.succeeded, "ctr run --runtime io.containerd.wasmtime.v1: \(run)")
-        #expect(run.stdout.contains(message), "ctr run --runtime io.containerd.wasmtime.v1: \(run)")
+        let run = try await criRunPod(socketPath: e2e.sandbox.socketPath, handler: EndToEndCluster.runtime, image: e2e.image,
+                                      ["sh", "-c", "echo '\(message)'"])
+        #expect(run.exitCode == 0, "CRI pod with handler \(EndToEndCluster.runtime): \(run)")
+        #expect(run.stdout == message + "\n", "CRI pod with handler \(EndToEndCluster.runtime): \(run)")
     }
 }

@@ -68,7 +68,9 @@ final class EndToEndCluster: Sendable {
             cleanup.add { await Self.removeSandbox(sandbox) }
             let image = try await offPool {
                 try sandbox.start(timeout: 60)
-                return try sandbox.importTestImage()
+                // Pods run through CRI, which uses the k8s.io namespace and needs the pod sandbox image.
+                try sandbox.importPauseImage()
+                return try sandbox.importTestImage(namespace: ContainerdSandbox.criNamespace)
             }
             let originalConfig = try Data(contentsOf: URL(fileURLWithPath: sandbox.configPath))
             let work = sandbox.baseDirectory + "/e2e"

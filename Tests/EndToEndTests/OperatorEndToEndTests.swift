@@ -107,14 +107,14 @@ struct OperatorEndToEndTests {
         // Started once by the test, restarted once by the installer.
         #expect(e2e.sandbox.startCount == 2)
 
-        // A container started by this containerd through the runtime the operator had installed.
+        // A pod started by this containerd through the handler the operator had installed, over CRI as the
+        // kubelet does (on containerd 1.6, which ignores runtime_path, this needs the shim link).
         let runtimeType = try #require(installed.runtimeType)
-        let message = "hello from a container started through \(runtimeType)"
-        let run = try await offPool {
-            try e2e.sandbox.runContainer(runtime: runtimeType, image: e2e.image, command: ["sh", "-c", "echo '\(message)'"])
-        }
-        #expect(run.succeeded, "ctr run --runtime \(runtimeType): \(run)")
-        #expect(run.stdout.contains(message), "ctr run --runtime \(runtimeType): \(run)")
+        let message = "hello from a pod started through \(runtimeType)"
+        let run = try await criRunPod(socketPath: e2e.sandbox.socketPath, handler: EndToEndCluster.runtime, image: e2e.image,
+                                      ["sh", "-c", "echo '\(message)'"])
+        #expect(run.exitCode == 0, "CRI pod with handler \(EndToEndCluster.runtime): \(run)")
+        #expect(run.stdout == message + "\n", "CRI pod with handler \(EndToEndCluster.runtime): \(run)")
     }
 
     // MARK: - Uninstall
@@ -145,15 +145,12 @@ struct OperatorEndToEndTests {
 
         // Ordinary containers still run; the removed runtime no longer starts any.
         let message = "runc still works after the uninstall"
-        let runc = try await offPool {
-            try e2e.sandbox.runContainer(runtime: "io.containerd.runc.v2", image: e2e.image, command: ["sh", "-c", "echo '\(message)'"])
+        let runc = try await criRunPod(socketPath: e2e.sandbox.socketPath, handler: "runc", image: e2e.image, ["sh", "-c", "echo '\(message)'"])
+        #expect(runc.exitCode == 0, "CRI pod with handler runc: \(runc)")
+        #expect(runc.stdout == message + "\n", "CRI pod with handler runc: \(runc)")
+        await #expect(throws: (any Error).self, "the uninstalled handler still started a pod") {
+            _ = try await criRunPod(socketPath: e2e.sandbox.socketPath, handler: EndToEndCluster.runtime, image: e2e.image, ["true"])
         }
-        #expect(runc.succeeded, "ctr run --runtime io.containerd.runc.v2: \(runc)")
-        #expect(runc.stdout.contains(message), "ctr run --runtime io.containerd.runc.v2: \(runc)")
-        let removed = try await offPool {
-            try e2e.sandbox.runContainer(runtime: "io.containerd.wasmtime.v1", image: e2e.image, command: ["true"])
-        }
-        #expect(!removed.succeeded, "the uninstalled runtime still started a container: \(removed)")
     }
 
     // MARK: - Waiting

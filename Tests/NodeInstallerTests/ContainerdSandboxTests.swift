@@ -15,7 +15,7 @@ import Testing
         #expect(try sandbox.configDump().contains("io.containerd.runc.v2"))
         let version = try await ContainerdAPI(socketPath: sandbox.socketPath).version()
         #expect(version.version.hasPrefix("1.6."), "\(version)")
-        let cri = try await ContainerdAPI(socketPath: sandbox.socketPath).criStatus()
+        let cri = try await ContainerdAPI(socketPath: sandbox.socketPath).criStatus(timeout: .seconds(30))
         #expect(cri.runtimes["runc"]?.runtimeType == "io.containerd.runc.v2")
         #expect(ContainerdIdentity.current(socketPath: sandbox.socketPath)?.pid == firstPid)
         let image = try sandbox.importTestImage()

@@ -40,7 +40,16 @@ struct InstallerHarness {
     /// pods), so the installer's verification starts a probe pod; without it, it can only resolve the shim.
     init(config: String? = nil, containerd: SandboxContainerd = .debian, pauseImage: Bool = true) throws {
         sandbox = try ContainerdSandbox(config: config, containerd: containerd)
-        assets = sandbox.baseDirectory + "/assets"
+        do {
+            assets = sandbox.baseDirectory + "/assets"
+            try prepare(containerd: containerd, pauseImage: pauseImage)
+        } catch {
+            sandbox.destroy()  // the caller never gets a harness to destroy
+            throw error
+        }
+    }
+
+    private func prepare(containerd: SandboxContainerd, pauseImage: Bool) throws {
         try FileManager.default.createDirectory(atPath: assets, withIntermediateDirectories: true)
         let download = sandbox.baseDirectory + "/download"
         try FileManager.default.createDirectory(atPath: download, withIntermediateDirectories: true)
@@ -121,6 +130,7 @@ struct InstallerHarness {
 
     /// The handlers the running containerd's CRI plugin has loaded (asked over gRPC, not read from the file).
     func loadedRuntimes() async throws -> [String: LoadedRuntime] {
-        try await ContainerdAPI(socketPath: sandbox.socketPath).criStatus().runtimes
+        // A generous deadline: tests block the (2-thread) cooperative pool with synchronous installer runs.
+        try await ContainerdAPI(socketPath: sandbox.socketPath).criStatus(timeout: .seconds(30)).runtimes
     }
 }

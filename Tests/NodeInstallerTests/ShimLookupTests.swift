@@ -68,6 +68,11 @@ import Testing
         let k3s = Self.planner(Self.process("1.6.20", path: ["/usr/sbin", "/usr/bin"], binaryDirectory: "/var/lib/rancher/k3s/data/abc/bin"),
                                writable: ["/var/lib/rancher/k3s/data/abc/bin", "/usr/bin"])
         #expect(try k3s.plan([Self.wasmtime]).map(\.link) == ["/var/lib/rancher/k3s/data/abc/bin/containerd-shim-wasmtime-v1"])
+        // …but a persistent directory on its PATH is preferred: k3s replaces data/<hash>/bin on upgrade.
+        let k3sWithLocal = Self.planner(Self.process("1.6.20", path: ["/var/lib/rancher/k3s/data/current/bin", "/usr/local/bin"],
+                                                     binaryDirectory: "/var/lib/rancher/k3s/data/abc/bin"),
+                                        writable: ["/var/lib/rancher/k3s/data/current/bin", "/usr/local/bin"])
+        #expect(try k3sWithLocal.plan([Self.wasmtime]).map(\.link) == ["/usr/local/bin/containerd-shim-wasmtime-v1"])
         // Not needed where runtime_path works.
         #expect(try Self.planner(Self.process("1.7.1"), writable: ["/usr/local/bin"]).plan([Self.wasmtime]).isEmpty)
     }

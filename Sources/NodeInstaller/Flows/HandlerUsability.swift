@@ -45,7 +45,8 @@ struct HandlerUsability: Sendable {
             return "resolution-only: the pod sandbox image \(sandboxImage) is not present on the node, no probe pod was started"
         }
         for entry in entries {
-            let config = CRIPodSandboxConfig(name: "kwasm-probe-\(entry.handler)", uid: "kwasm-probe-\(entry.handler)-\(getpid())")
+            // A fresh uid each time: CRI reserves name+namespace+uid, and a crashed run may have left one behind.
+            let config = CRIPodSandboxConfig(name: "kwasm-probe-\(entry.handler)", uid: UUID().uuidString)
             let id: String
             do {
                 id = try await api.runPodSandbox(config, handler: entry.handler)

@@ -44,7 +44,7 @@ extension ContainerdAPI {
     }
 
     /// `ContainerStatus`.
-    public func containerStatus(_ id: String, timeout: Duration = .seconds(10)) async throws -> CRIContainerStatus {
+    public func containerStatus(_ id: String, timeout: Duration = .seconds(30)) async throws -> CRIContainerStatus {
         let response = try await client.unary(path: Self.runtimeService + "ContainerStatus", request: ProtobufCodec.encodeString(field: 1, id), timeout: timeout)
         return try CRIContainerStatus.parse(response)
     }
@@ -61,7 +61,7 @@ extension ContainerdAPI {
     }
 
     /// `ImageService/ImageStatus`: the image's id when containerd's CRI has it locally, `nil` when not.
-    public func imageID(_ reference: String, timeout: Duration = .seconds(10)) async throws -> String? {
+    public func imageID(_ reference: String, timeout: Duration = .seconds(30)) async throws -> String? {
         let request = ProtobufCodec.encodeMessage(field: 1, ProtobufCodec.encodeString(field: 1, reference))
         let response = try await client.unary(path: "/runtime.v1.ImageService/ImageStatus", request: request, timeout: timeout)
         guard let image = ProtobufCodec.allBytes(try ProtobufCodec.decode(response), 1).first else { return nil }

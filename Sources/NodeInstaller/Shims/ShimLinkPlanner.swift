@@ -48,12 +48,20 @@ public struct ShimLinkPlanner: Sendable {
         return directory.hasPrefix("/usr/") && !directory.hasPrefix("/usr/local/")
     }
 
-    /// The directories containerd searches by name, in its order, that we may link into.
+    /// k3s and RKE2 unpack a new `data/<hash>/bin` on every upgrade: a link there is lost with the next version.
+    public static func isReplacedOnUpgrade(_ directory: String) -> Bool {
+        directory.hasPrefix("/var/lib/rancher/") && directory.contains("/data/")
+    }
+
+    /// The directories containerd searches by name that we may link into, in its order, except that
+    /// directories replaced on upgrade come last (any of them works: the shim's name is found in the first
+    /// directory that has it, and the planner has checked that none has it yet).
     public func candidateDirectories() -> [String] {
         var seen: Set<String> = []
-        return (lookup.process.path + [lookup.process.binaryDirectory]).filter { directory in
+        let usable = (lookup.process.path + [lookup.process.binaryDirectory]).filter { directory in
             directory.hasPrefix("/") && seen.insert(directory).inserted && !Self.isSystemDirectory(directory) && writableDirectory(directory)
         }
+        return usable.filter { !Self.isReplacedOnUpgrade($0) } + usable.filter(Self.isReplacedOnUpgrade)
     }
 
     /// The links `shims` need (empty when containerd honours `runtime_path` or finds each one already).
