@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 OPERATOR_IMAGE = "docker.io/kwasm/kwasm-operator"
 INSTALLER_IMAGE = "docker.io/kwasm/kwasm-node-installer"
 TAG = "e2e"
+EXIT_CODE_IMAGE = "kwasm.local/hello-kwasm:e2e"
 
 
 @dataclass
@@ -141,4 +142,9 @@ def build_images(build_dir: Path, testbin: Path, out: Path) -> tuple[list[Path],
         "--tree", f"{out / 'assets'}:/assets", "--dir", "/tmp", "--env", "KWASM_ASSETS=/assets",
         "--entrypoint", "/usr/local/bin/kwasm-node-installer", "--user", "0:0",
     ], check=True, capture_output=True, text=True)
-    return [operator_tar, installer_tar], catalog
+    # A WASI module whose exit code is its own (proc_exit(3)): what a kwasm pod must report.
+    module_tar = out / "hello-kwasm.tar"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "wasi" / "make-image.py"),
+                    str(REPO / "scripts" / "wasi" / "hello-kwasm.wasm"), EXIT_CODE_IMAGE, str(module_tar)],
+                   check=True, capture_output=True, text=True)
+    return [operator_tar, installer_tar, module_tar], catalog

@@ -133,6 +133,27 @@ def run_pod(cluster, name: str, runtime_class: str, entry: dict) -> tuple[bool, 
     return ok, f"{runtime_class} ({entry['name']}, {entry['kind']}): phase {phase}, logs {logs.strip()!r}, expected {work.expected!r}"
 
 
+def run_exit_code_pod(cluster) -> tuple[bool, str]:
+    """A `runtimeClassName: kwasm` pod reports the module's own exit code (proc_exit(3)), not 0 or 1."""
+    from images import EXIT_CODE_IMAGE
+    name = "e2e-kwasm-exit-code"
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": name, "namespace": "default", "annotations": {"module.wasm.image/variant": "compat"}},
+           "spec": {"runtimeClassName": "kwasm", "restartPolicy": "Never",
+                    "containers": [{"name": "main", "image": EXIT_CODE_IMAGE, "imagePullPolicy": "Never"}]}}
+    cluster.kubectl("create", "-f", "-", input=json.dumps(pod))
+    try:
+        def terminated():
+            statuses = cluster.get_json("pod", name, "-n", "default")["status"].get("containerStatuses", [])
+            return (statuses[0].get("state", {}).get("terminated") if statuses else None)
+        state = cluster.wait(f"pod {name} terminated", terminated, timeout=90)
+        logs = cluster.kubectl("logs", "-n", "default", name, check=False)
+        ok = state.get("exitCode") == 3 and "Hello from a WASI module" in logs
+        return ok, f"kwasm exit code: {state.get('exitCode')} (expected 3, the module's proc_exit), logs {logs.strip()!r}"
+    finally:
+        cluster.kubectl("delete", "pod", "-n", "default", name, "--wait=true", check=False)
+
+
 def test_readme_on_a_cluster_end_to_end(cluster, images):
     catalog = images
     original = node_files(cluster)
@@ -151,6 +172,8 @@ def test_readme_on_a_cluster_end_to_end(cluster, images):
             name = f"e2e-{rc['metadata']['name']}"
             results.append(run_pod(cluster, name, rc["metadata"]["name"], entries[rc["metadata"]["labels"]["kwasm.sh/runtime"]]))
             cluster.kubectl("delete", "pod", "-n", "default", name, "--wait=true", check=False)
+        if "kwasm" in entries:
+            results.append(run_exit_code_pod(cluster))
         report = "\n".join(message for _, message in results)
         print(f"containerd {cluster.containerd}:\n{report}")
 
