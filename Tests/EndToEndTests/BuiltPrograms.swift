@@ -26,15 +26,5 @@ enum BuiltPrograms {
 
     /// An environment override, else next to the test bundle (the same scratch dir's bin folder: works for
     /// `.build` and any `--scratch-path`), else `.build/debug` — as the installer tests find their binary.
-    static func locate(_ name: String, override: String) -> String {
-        if let path = ProcessInfo.processInfo.environment[override], !path.isEmpty { return path }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = (executable as NSString).deletingLastPathComponent
-        for _ in 0..<3 {
-            let candidate = directory + "/" + name
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = (directory as NSString).deletingLastPathComponent
-        }
-        return FileManager.default.currentDirectoryPath + "/.build/debug/" + name
-    }
+    static func locate(_ name: String, override: String) -> String { BuiltProgram.path(name, override: override) }
 }

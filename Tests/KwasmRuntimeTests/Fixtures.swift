@@ -1,4 +1,5 @@
 import Foundation
+import ContainerdSandbox
 import WAT
 
 /// The committed `.wat` fixtures, assembled with WasmKit's WAT module into `.wasm` files on first use.
@@ -25,16 +26,7 @@ enum Fixtures {
     }
 
     /// The built executables, next to the test bundle (any scratch path), else `.build/debug`.
-    static func builtProgram(_ name: String) -> String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = (executable as NSString).deletingLastPathComponent
-        for _ in 0..<3 {
-            let candidate = directory + "/" + name
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = (directory as NSString).deletingLastPathComponent
-        }
-        return FileManager.default.currentDirectoryPath + "/.build/debug/" + name
-    }
+    static func builtProgram(_ name: String) -> String { BuiltProgram.path(name) }
 }
 
 extension Fixtures {

@@ -14,17 +14,7 @@ struct InstallerHarness {
 
     /// The installer binary: `KWASM_NODE_INSTALLER_BIN`, else next to the test bundle (same scratch dir's
     /// debug bin folder, works for `.build` and any `--scratch-path`), else `.build/debug`.
-    static var installerBinary: String {
-        if let path = ProcessInfo.processInfo.environment["KWASM_NODE_INSTALLER_BIN"], !path.isEmpty { return path }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = (executable as NSString).deletingLastPathComponent
-        for _ in 0..<3 {
-            let candidate = directory + "/kwasm-node-installer"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = (directory as NSString).deletingLastPathComponent
-        }
-        return FileManager.default.currentDirectoryPath + "/.build/debug/kwasm-node-installer"
-    }
+    static var installerBinary: String { BuiltProgram.path("kwasm-node-installer", override: "KWASM_NODE_INSTALLER_BIN") }
 
     static var isAvailable: Bool {
         guard ContainerdSandbox.isAvailable else { return false }
