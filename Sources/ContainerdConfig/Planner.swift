@@ -88,15 +88,8 @@ struct Planner {
         var main = try userFile(mainPath)
         var createdBase = main.metadata.createdBase
         if main.current == nil {
-            guard layout.distro == .default else {
-                throw ConfigError(.missingDefaults, file: mainPath, reason: "the MicroK8s containerd template is missing")
-            }
-            guard let defaults = snapshot.defaultConfig, !defaults.isEmpty else {
-                throw ConfigError(.missingDefaults, file: mainPath,
-                                  reason: "config file is missing and no `containerd config default` output was supplied; refusing to write a config without containerd's CRI defaults")
-            }
-            main.base = defaults
-            createdBase = ManagedBlock.digest(defaults)
+            main.base = try defaultsForMissingMain()
+            createdBase = ManagedBlock.digest(main.base)
         }
         let doc = try parse(main.base, path: mainPath)
         let schema = try ConfigSchema.detect(doc, file: mainPath)
@@ -126,40 +119,7 @@ struct Planner {
             files += try dropInFile(dropInPath, schema: 3, body: body, definitions: definitions)
             // Take-over may have shifted bytes: locate the imports entry in the edited text.
             let edited = tookOver.isEmpty ? doc : try parse(base, path: mainPath)
-            let imports = edited.rootEntry("imports")
-            let covered: Bool
-            switch imports?.value {
-            case nil: covered = false
-            case .array(let items)?:
-                covered = items.contains { item in
-                    item.stringValue.map { ImportGlob.covers($0, path: dropInPath, configPath: mainPath) } ?? false
-                }
-            default:
-                throw ConfigError(.parseError, file: mainPath, line: imports?.firstLine, reason: "root key 'imports' must be an array of strings")
-            }
-            // Other drop-ins the main config imports (the installer puts them in the snapshot):
-            // containerd 2.x merges them, so a runtime of ours defined there is a conflict too.
-            if case .array(let items)? = imports?.value {
-                let globs = items.compactMap(\.stringValue)
-                for (path, bytes) in snapshot.files.sorted(by: { $0.key < $1.key }) where path != dropInPath && path != mainPath {
-                    guard let bytes, globs.contains(where: { ImportGlob.covers($0, path: path, configPath: mainPath) }) else { continue }
-                    let other = try parse(bytes, path: path)
-                    try checkConflicts(definitions, doc: other, runtimesPath: runtimesPath, path: path)
-                }
-            }
-            if !covered {
-                let quoted = TOMLString.basic(dropInPath)
-                if let imports, let open = imports.arrayOpenBracket {
-                    let insertion = imports.arrayLastElementEnd.map { ($0, ", " + quoted) } ?? (open + 1, quoted)
-                    base.insert(contentsOf: Array(insertion.1.utf8), at: insertion.0)
-                    facts.append("imports-entry " + insertion.1)
-                } else {
-                    let line = "imports = [\(quoted)]"
-                    let at = base.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-                    base.insert(contentsOf: Array((line + ManagedBlock.lineEnding(of: base)).utf8), at: at)
-                    facts.append("imports-line " + line)
-                }
-            }
+            try importDropIn(dropInPath, into: &base, facts: &facts, edited: edited, definitions: definitions, runtimesPath: runtimesPath)
             let newMain: [UInt8]
             if facts.isEmpty {
                 newMain = base
@@ -179,6 +139,59 @@ struct Planner {
             files += try removeOwnDropIn()
         }
         return ConfigPlan(files: files, schema: schema, effectiveConfigPath: mainPath, criPluginID: pluginID)
+    }
+
+    /// The base for a main config that does not exist yet: `containerd config default` (default distro only).
+    private func defaultsForMissingMain() throws(ConfigError) -> [UInt8] {
+        let mainPath = layout.mainConfigPath
+        guard layout.distro == .default else {
+            throw ConfigError(.missingDefaults, file: mainPath, reason: "the MicroK8s containerd template is missing")
+        }
+        guard let defaults = snapshot.defaultConfig, !defaults.isEmpty else {
+            throw ConfigError(.missingDefaults, file: mainPath,
+                              reason: "config file is missing and no `containerd config default` output was supplied; refusing to write a config without containerd's CRI defaults")
+        }
+        return defaults
+    }
+
+    /// Makes the main config (`base`, parsed as `edited`) import `dropInPath`, unless its imports already cover it,
+    /// recording the edit in `facts`; refuses when another imported drop-in defines one of our runtimes.
+    private func importDropIn(_ dropInPath: String, into base: inout [UInt8], facts: inout [String], edited: TOMLDocument,
+                              definitions: [RuntimeDefinition], runtimesPath: [String]) throws(ConfigError) {
+        let mainPath = layout.mainConfigPath
+        let imports = edited.rootEntry("imports")
+        let covered: Bool
+        switch imports?.value {
+        case nil: covered = false
+        case .array(let items)?:
+            covered = items.contains { item in
+                item.stringValue.map { ImportGlob.covers($0, path: dropInPath, configPath: mainPath) } ?? false
+            }
+        default:
+            throw ConfigError(.parseError, file: mainPath, line: imports?.firstLine, reason: "root key 'imports' must be an array of strings")
+        }
+        // Other drop-ins the main config imports (the installer puts them in the snapshot):
+        // containerd 2.x merges them, so a runtime of ours defined there is a conflict too.
+        if case .array(let items)? = imports?.value {
+            let globs = items.compactMap(\.stringValue)
+            for (path, bytes) in snapshot.files.sorted(by: { $0.key < $1.key }) where path != dropInPath && path != mainPath {
+                guard let bytes, globs.contains(where: { ImportGlob.covers($0, path: path, configPath: mainPath) }) else { continue }
+                let other = try parse(bytes, path: path)
+                try checkConflicts(definitions, doc: other, runtimesPath: runtimesPath, path: path)
+            }
+        }
+        guard !covered else { return }
+        let quoted = TOMLString.basic(dropInPath)
+        if let imports, let open = imports.arrayOpenBracket {
+            let insertion = imports.arrayLastElementEnd.map { ($0, ", " + quoted) } ?? (open + 1, quoted)
+            base.insert(contentsOf: Array(insertion.1.utf8), at: insertion.0)
+            facts.append("imports-entry " + insertion.1)
+        } else {
+            let line = "imports = [\(quoted)]"
+            let at = base.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            base.insert(contentsOf: Array((line + ManagedBlock.lineEnding(of: base)).utf8), at: at)
+            facts.append("imports-line " + line)
+        }
     }
 
     /// k0s: always a drop-in in /etc/k0s/containerd.d (k0s imports and merges it itself).
@@ -211,42 +224,18 @@ struct Planner {
         let renderedPath = layout.mainConfigPath
         var renderedDoc: TOMLDocument?
         var schema = (snapshot.containerdVersion?.major ?? 1) >= 2 ? 3 : 2
-        if let rendered = snapshot.contents(of: renderedPath) {
+        if snapshot.contents(of: renderedPath) != nil {
             // The rendered file contains a copy of our block (k3s renders it from the template).
             let own = try userFile(renderedPath)
             let doc = try parse(own.base, path: renderedPath)
             schema = try ConfigSchema.detect(doc, file: renderedPath)
             renderedDoc = doc
-            _ = rendered
         }
-        if schema == 3, let dropInPath = layout.dropInPath,
-           case .array(let items)? = renderedDoc?.rootEntry("imports")?.value,
-           items.contains(where: { $0.stringValue.map { ImportGlob.covers($0, path: dropInPath, configPath: renderedPath) } ?? false }) {
-            let runtimesPath = ConfigSchema.runtimesPath(pluginID: ConfigSchema.v3PluginID)
-            if let renderedDoc { try checkConflicts(definitions, doc: renderedDoc, runtimesPath: runtimesPath, path: renderedPath) }
-            let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: 3,
-                                            version: snapshot.containerdVersion,
-                                            inherited: RuntimeTables.inheritedOptions(from: renderedDoc, runtimesPath: runtimesPath),
-                                            includeDefaultRuntime: RuntimeTables.needsDefaultRuntime(renderedDoc, runtimesPath: runtimesPath))
-            var files = try dropInFile(dropInPath, schema: 3, body: body, definitions: definitions)
-            for template in [layout.templatePath, layout.templateV3Path].compactMap({ $0 }) {
-                files += try removeOwnChanges(template)
-            }
-            return ConfigPlan(files: files, schema: 3, effectiveConfigPath: dropInPath, criPluginID: ConfigSchema.v3PluginID)
+        if schema == 3, let dropInPath = layout.dropInPath, imports(dropInPath, renderedDoc) {
+            return try rancherDropIn(dropInPath, definitions, renderedDoc: renderedDoc)
         }
 
-        guard let v2Template = layout.templatePath else {
-            throw ConfigError(.unsupportedLayout, reason: "\(layout.distro.rawValue) layout needs a template path")
-        }
-        let v3Template = layout.templateV3Path
-        let targetPath: String
-        if let v3Template, snapshot.contents(of: v3Template) != nil {
-            targetPath = v3Template
-        } else if snapshot.contents(of: v2Template) != nil {
-            targetPath = v2Template
-        } else {
-            targetPath = schema == 3 ? (v3Template ?? v2Template) : v2Template
-        }
+        let targetPath = try rancherTemplatePath(schema: schema)
         var template = try userFile(targetPath)
         var createdBase = template.metadata.createdBase
         var blockSchema = schema
@@ -258,14 +247,7 @@ struct Planner {
             createdBase = ManagedBlock.digest(template.base)
         } else {
             let scan = TemplateText.scan(template.base)
-            if let version = scan.version {
-                guard (1...3).contains(version) else {
-                    throw .unsupportedSchema(version, file: targetPath, line: scan.versionLine)
-                }
-                blockSchema = Int(version)
-            } else if !scan.includesBase {
-                blockSchema = 1  // rendered as-is without a version key: containerd reads schema 1
-            }
+            blockSchema = try templateSchema(scan, path: targetPath, renderedSchema: schema)
             if !scan.includesBase { templateDoc = try? TOMLParser.parse(template.base) }
             let runtimesPath = ConfigSchema.runtimesPath(pluginID: ConfigSchema.criPluginID(schema: blockSchema, doc: nil))
             for definition in definitions {
@@ -290,6 +272,51 @@ struct Planner {
         var files = plannedFile(template, newContents: newTemplate, created: createdBase != nil)
         files += try removeOwnDropIn()
         return ConfigPlan(files: files, schema: blockSchema, effectiveConfigPath: targetPath, criPluginID: pluginID)
+    }
+
+    /// Whether the rendered config's `imports` covers `dropInPath`.
+    private func imports(_ dropInPath: String, _ renderedDoc: TOMLDocument?) -> Bool {
+        guard case .array(let items)? = renderedDoc?.rootEntry("imports")?.value else { return false }
+        return items.contains(where: { $0.stringValue.map { ImportGlob.covers($0, path: dropInPath, configPath: layout.mainConfigPath) } ?? false })
+    }
+
+    /// k3s / RKE2 whose rendered schema-3 config imports our drop-in: the runtimes go there, and the templates lose our block.
+    private func rancherDropIn(_ dropInPath: String, _ definitions: [RuntimeDefinition],
+                               renderedDoc: TOMLDocument?) throws(ConfigError) -> ConfigPlan {
+        let runtimesPath = ConfigSchema.runtimesPath(pluginID: ConfigSchema.v3PluginID)
+        if let renderedDoc { try checkConflicts(definitions, doc: renderedDoc, runtimesPath: runtimesPath, path: layout.mainConfigPath) }
+        let body = RuntimeTables.render(definitions, runtimesPath: runtimesPath, schema: 3,
+                                        version: snapshot.containerdVersion,
+                                        inherited: RuntimeTables.inheritedOptions(from: renderedDoc, runtimesPath: runtimesPath),
+                                        includeDefaultRuntime: RuntimeTables.needsDefaultRuntime(renderedDoc, runtimesPath: runtimesPath))
+        var files = try dropInFile(dropInPath, schema: 3, body: body, definitions: definitions)
+        for template in [layout.templatePath, layout.templateV3Path].compactMap({ $0 }) {
+            files += try removeOwnChanges(template)
+        }
+        return ConfigPlan(files: files, schema: 3, effectiveConfigPath: dropInPath, criPluginID: ConfigSchema.v3PluginID)
+    }
+
+    /// The template to edit: the v3 one if present, else the v2 one if present, else the one matching `schema`.
+    private func rancherTemplatePath(schema: Int) throws(ConfigError) -> String {
+        guard let v2Template = layout.templatePath else {
+            throw ConfigError(.unsupportedLayout, reason: "\(layout.distro.rawValue) layout needs a template path")
+        }
+        let v3Template = layout.templateV3Path
+        if let v3Template, snapshot.contents(of: v3Template) != nil { return v3Template }
+        if snapshot.contents(of: v2Template) != nil { return v2Template }
+        return schema == 3 ? (v3Template ?? v2Template) : v2Template
+    }
+
+    /// The schema containerd reads our block in: the template's own `version`, 1 for a plain template without
+    /// one, else that of the rendered config.
+    private func templateSchema(_ scan: TemplateText.Scan, path: String, renderedSchema: Int) throws(ConfigError) -> Int {
+        if let version = scan.version {
+            guard (1...3).contains(version) else {
+                throw .unsupportedSchema(version, file: path, line: scan.versionLine)
+            }
+            return Int(version)
+        }
+        return scan.includesBase ? renderedSchema : 1  // rendered as-is without a version key: containerd reads schema 1
     }
 
     // MARK: install helpers
