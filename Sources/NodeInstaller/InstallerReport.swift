@@ -3,6 +3,11 @@ import Foundation
 /// The one JSON object the installer prints (contracts.md "The report"); the operator reads it from the
 /// Pod's termination message, so ``encoded()`` keeps it under 4 KiB.
 public struct InstallerReport: Codable, Sendable, Equatable {
+    /// The outcome, spelled on the wire as the operator's `InstallerReport.Result` reads it.
+    public enum Result: String, Codable, Sendable, CaseIterable {
+        case installed, unchanged, uninstalled, failed, unsupported, drifted, absent
+    }
+
     public struct Runtime: Codable, Sendable, Equatable {
         public var name: String
         public var handler: String
@@ -41,7 +46,7 @@ public struct InstallerReport: Codable, Sendable, Equatable {
     }
 
     public var operation: String
-    public var result: String
+    public var result: Result
     public var restarted: Bool = false
     public var rolledBack: Bool = false
     public var dryRun: Bool = false
@@ -59,7 +64,7 @@ public struct InstallerReport: Codable, Sendable, Equatable {
     public var durationMs: Int = 0
     public var timings: Timings?
 
-    public init(operation: String, result: String) {
+    public init(operation: String, result: Result) {
         self.operation = operation
         self.result = result
     }
@@ -67,9 +72,9 @@ public struct InstallerReport: Codable, Sendable, Equatable {
     /// Exit status per contract: 0 for installed/unchanged/uninstalled, and for any status that reports.
     public var exitCode: Int32 {
         switch (operation, result) {
-        case (_, "installed"), (_, "unchanged"), (_, "uninstalled"): return 0
-        case ("status", "absent"), ("status", "drifted"): return 0
-        case (_, "unsupported"): return 3
+        case (_, .installed), (_, .unchanged), (_, .uninstalled): return 0
+        case ("status", .absent), ("status", .drifted): return 0
+        case (_, .unsupported): return 3
         default: return 1
         }
     }
@@ -108,7 +113,6 @@ public struct InstallerReport: Codable, Sendable, Equatable {
             report.error = report.error.map { ErrorInfo(code: String($0.code.prefix(64)), message: String($0.message.prefix(200))) }
             report.distro = String(report.distro.prefix(32))
             report.operation = String(report.operation.prefix(32))
-            report.result = String(report.result.prefix(32))
             data = encode(report)
         }
         // 4. Still too big (only a tiny `limit` gets here): the bare outcome.

@@ -50,16 +50,18 @@ func finish(_ report: InstallerReport) -> Never {
     exit(report.exitCode)
 }
 
-func run(_ operation: NodeInstaller.Operation, _ host: HostOptions) async -> Never {
+/// Runs one operation and ends the process with its report. Not named `run`: inside a command's own `run()`
+/// that name resolves to the method itself.
+func runOperation(_ operation: NodeInstaller.Operation, _ host: HostOptions) async -> Never {
     do {
         let options = try host.resolved()
         finish(await NodeInstaller(options: options).run(operation))
     } catch let error as InstallerError {
-        var report = InstallerReport(operation: operation.rawValue, result: "failed")
+        var report = InstallerReport(operation: operation.rawValue, result: .failed)
         report.error = .init(code: error.code.rawValue, message: error.message)
         finish(report)
     } catch {
-        var report = InstallerReport(operation: operation.rawValue, result: "failed")
+        var report = InstallerReport(operation: operation.rawValue, result: .failed)
         report.error = .init(code: "InvalidArgument", message: "\(error)")
         finish(report)
     }
@@ -68,23 +70,19 @@ func run(_ operation: NodeInstaller.Operation, _ host: HostOptions) async -> Nev
 struct Install: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Install wasm runtimes and verify containerd loaded them.")
     @OptionGroup var host: HostOptions
-    func run() async throws { await NodeInstallerCLI_run(.install, host) }
+    func run() async throws { await runOperation(.install, host) }
 }
 
 struct Uninstall: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Remove what install added, in the safe order.")
     @OptionGroup var host: HostOptions
-    func run() async throws { await NodeInstallerCLI_run(.uninstall, host) }
+    func run() async throws { await runOperation(.uninstall, host) }
 }
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Report what is installed and any drift; changes nothing.")
     @OptionGroup var host: HostOptions
-    func run() async throws { await NodeInstallerCLI_run(.status, host) }
-}
-
-func NodeInstallerCLI_run(_ operation: NodeInstaller.Operation, _ host: HostOptions) async {
-    await run(operation, host)
+    func run() async throws { await runOperation(.status, host) }
 }
 
 struct CatalogAdd: ParsableCommand {
@@ -157,7 +155,7 @@ struct KwasmNodeInstaller: AsyncParsableCommand {
         } catch {
             if let operation = arguments.first.flatMap(NodeInstaller.Operation.init(rawValue:)),
                exitCode(for: error) != .success {
-                var report = InstallerReport(operation: operation.rawValue, result: "failed")
+                var report = InstallerReport(operation: operation.rawValue, result: .failed)
                 report.error = .init(code: InstallerError.Code.invalidArgument.rawValue,
                                      message: fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments")
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))

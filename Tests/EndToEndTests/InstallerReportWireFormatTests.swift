@@ -16,7 +16,7 @@ struct InstallerReportWireFormatTests {
 
     @Test("every field the installer writes reaches the operator unchanged", arguments: emittedPairs)
     func fieldsSurviveTheTrip(operation: String, result: String) throws {
-        var written = WrittenInstallerReport(operation: operation, result: result)
+        var written = WrittenInstallerReport(operation: operation, result: try #require(WrittenResult(rawValue: result)))
         written.restarted = operation != "status"
         written.rolledBack = result == "failed"
         written.distro = "k3s"
@@ -60,15 +60,22 @@ struct InstallerReportWireFormatTests {
 
     @Test("the operator counts a report as success exactly when the installer exits 0", arguments: emittedPairs)
     func successAgreesWithExitCode(operation: String, result: String) throws {
-        let written = WrittenInstallerReport(operation: operation, result: result)
+        let written = WrittenInstallerReport(operation: operation, result: try #require(WrittenResult(rawValue: result)))
         let read = try InstallerReport.decode(terminationMessage: String(decoding: written.encoded(), as: UTF8.self))
         #expect(read.succeeded == (written.exitCode == 0),
                 "installer exits \(written.exitCode) for \(operation)/\(result), operator says succeeded=\(read.succeeded)")
     }
 
+    @Test("every result the installer can write is one the operator reads")
+    func everyWrittenResultIsKnownToTheOperator() {
+        for result in WrittenResult.allCases {
+            #expect(InstallerReport.Result(rawValue: result.rawValue) != nil, "the operator does not know \(result.rawValue)")
+        }
+    }
+
     @Test("a report shortened to fit the termination message still decodes")
     func shortenedReportDecodes() throws {
-        var written = WrittenInstallerReport(operation: "install", result: "failed")
+        var written = WrittenInstallerReport(operation: "install", result: .failed)
         written.error = WrittenError(code: "RestartFailed", message: String(repeating: "journal line\n", count: 2_000))
         written.drift = (0..<400).map { "file \($0) differs from the catalog" }
         let data = written.encoded()

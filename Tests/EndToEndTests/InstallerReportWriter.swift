@@ -5,3 +5,4 @@ import NodeInstaller
 typealias WrittenInstallerReport = InstallerReport
 typealias WrittenRuntime = InstallerReport.Runtime
 typealias WrittenError = InstallerReport.ErrorInfo
+typealias WrittenResult = InstallerReport.Result

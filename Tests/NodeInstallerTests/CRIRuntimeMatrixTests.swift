@@ -54,7 +54,7 @@ struct CRIRuntimeMatrixTests {
         #expect(wasm.stdout == oci.expected)
 
         let uninstall = try h.run("uninstall")
-        #expect(uninstall.report?.result == "uninstalled", "\(uninstall.stdout)")
+        #expect(uninstall.report?.result == .uninstalled, "\(uninstall.stdout)")
         #expect(h.configBytes == configBefore)
         #expect(h.hostTree() == treeBefore)
         await #expect(throws: GRPCCallError.self) { _ = try await h.runPod(handler: InstallerHarness.handler, ["true"]) }
@@ -80,7 +80,7 @@ struct CRIRuntimeMatrixTests {
 
         // With containerd running, the retry finds where it looks and the pod starts.
         let retry = try h.run("install")
-        #expect(retry.report?.result == "installed", "\(retry.stdout)")
+        #expect(retry.report?.result == .installed, "\(retry.stdout)")
         #expect(try await h.runPod(handler: InstallerHarness.handler, ["echo", "ok"]).stdout == "ok\n")
     }
 
@@ -89,7 +89,7 @@ struct CRIRuntimeMatrixTests {
         let h = try InstallerHarness(pauseImage: false)
         defer { h.destroy() }
         let result = try h.run("install")
-        #expect(result.report?.result == "installed", "\(result.stdout)")
+        #expect(result.report?.result == .installed, "\(result.stdout)")
         #expect(result.report?.verification?.hasPrefix("resolution-only") == true, "\(result.stdout)")
     }
 

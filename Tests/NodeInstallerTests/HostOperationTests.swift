@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func reportStaysUnderFourKilobytes() {
-        var report = InstallerReport(operation: "install", result: "failed")
+        var report = InstallerReport(operation: "install", result: .failed)
         report.error = .init(code: "VerificationFailed", message: String(repeating: "containerd log line\n", count: 2000))
         report.drift = (0..<300).map { "config: runtime r\($0) is missing" }
         let data = report.encoded()
@@ -67,7 +67,7 @@ import Testing
         let decoded = try? JSONDecoder().decode(InstallerReport.self, from: data)
         #expect(decoded?.error?.code == "VerificationFailed")
         #expect(report.exitCode == 1)
-        #expect(InstallerReport(operation: "status", result: "drifted").exitCode == 0)
-        #expect(InstallerReport(operation: "install", result: "unsupported").exitCode != 0)
+        #expect(InstallerReport(operation: "status", result: .drifted).exitCode == 0)
+        #expect(InstallerReport(operation: "install", result: .unsupported).exitCode != 0)
     }
 }

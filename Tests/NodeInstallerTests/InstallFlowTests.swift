@@ -15,7 +15,7 @@ struct InstallFlowTests {
         let first = try h.run("install")
         let report = try #require(first.report, "no report: \(first.stdout) \(first.stderr)")
         #expect(first.status == 0)
-        #expect(report.result == "installed", "\(report)")
+        #expect(report.result == .installed, "\(report)")
         #expect(report.restarted)
         #expect(report.configSchema == 2)
         #expect(report.containerdVersion == "1.6.20")
@@ -38,14 +38,14 @@ struct InstallFlowTests {
         let treeAfterInstall = h.hostTree()
         let second = try h.run("install")
         #expect(second.status == 0)
-        #expect(second.report?.result == "unchanged", "\(second.stdout)")
+        #expect(second.report?.result == .unchanged, "\(second.stdout)")
         #expect(second.report?.restarted == false)
         #expect(h.sandbox.pid == pidAfterInstall)
         #expect(h.configBytes == configAfterInstall)
         #expect(h.hostTree() == treeAfterInstall)
 
         let status = try h.run("status")
-        #expect(status.report?.result == "installed", "\(status.stdout)")
+        #expect(status.report?.result == .installed, "\(status.stdout)")
         #expect(status.report?.drift == [])
     }
 
@@ -54,11 +54,11 @@ struct InstallFlowTests {
         defer { h.destroy() }
         let original = h.configBytes
         let treeBefore = h.hostTree()
-        #expect(try h.run("install").report?.result == "installed")
+        #expect(try h.run("install").report?.result == .installed)
 
         let result = try h.run("uninstall")
         #expect(result.status == 0)
-        #expect(result.report?.result == "uninstalled", "\(result.stdout)")
+        #expect(result.report?.result == .uninstalled, "\(result.stdout)")
         #expect(result.report?.restarted == true)
         #expect(h.configBytes == original)
         #expect(!FileManager.default.fileExists(atPath: h.sandbox.hostRoot + InstallerHarness.shimHostPath))
@@ -71,15 +71,15 @@ struct InstallFlowTests {
         #expect(run.stdout == "runc-still-works\n")
 
         let again = try h.run("uninstall")
-        #expect(again.report?.result == "uninstalled")
+        #expect(again.report?.result == .uninstalled)
         #expect(again.report?.restarted == false)
-        #expect(try h.run("status").report?.result == "absent")
+        #expect(try h.run("status").report?.result == .absent)
     }
 
     @Test func statusReportsAHandEditedConfigAsDrift() throws {
         let h = try InstallerHarness()
         defer { h.destroy() }
-        #expect(try h.run("install").report?.result == "installed")
+        #expect(try h.run("install").report?.result == .installed)
         let edited = String(decoding: h.configBytes, as: UTF8.self)
             .replacingOccurrences(of: InstallerHarness.runtimeType, with: "io.containerd.somethingelse.v2")
         try Data(edited.utf8).write(to: URL(fileURLWithPath: h.sandbox.configPath))
@@ -87,7 +87,7 @@ struct InstallFlowTests {
 
         let status = try h.run("status")
         #expect(status.status == 0)
-        #expect(status.report?.result == "drifted", "\(status.stdout)")
+        #expect(status.report?.result == .drifted, "\(status.stdout)")
         #expect(status.report?.drift?.isEmpty == false)
         #expect(h.hostTree() == tree)
 
@@ -100,14 +100,14 @@ struct InstallFlowTests {
     @Test func statusWaitsForAnInstallInProgressInsteadOfCallingItDrift() throws {
         let h = try InstallerHarness()
         defer { h.destroy() }
-        #expect(try h.run("install").report?.result == "installed")
+        #expect(try h.run("install").report?.result == .installed)
         // Another installer run holds the host lock (half-way through its writes).
         let held = try HostLock.acquire(at: h.sandbox.hostRoot + "/run/lock/kwasm.lock", timeout: 5)
         let blocked = try h.run("status", environment: ["KWASM_LOCK_TIMEOUT": "1"])
-        #expect(blocked.report?.result == "failed", "\(blocked.stdout)")
+        #expect(blocked.report?.result == .failed, "\(blocked.stdout)")
         #expect(blocked.report?.error?.code == "LockTimeout", "\(blocked.stdout)")
         held.release()
-        #expect(try h.run("status").report?.result == "installed")
+        #expect(try h.run("status").report?.result == .installed)
     }
 
     @Test func dryRunPrintsTheDiffAndTouchesNothing() throws {
@@ -137,8 +137,8 @@ struct ConcurrentInstallTests {
         let harness = h
         async let first = Task.detached { try harness.run("install") }.value
         async let second = Task.detached { try harness.run("install") }.value
-        let results = try await [first, second].map { $0.report?.result }
-        #expect(results.sorted { ($0 ?? "") < ($1 ?? "") } == ["installed", "unchanged"], "\(results)")
+        let results = try await [first, second].map { $0.report?.result.rawValue ?? "" }
+        #expect(results.sorted() == ["installed", "unchanged"], "\(results)")
         #expect(h.sandbox.startCount - starts == 1)
         #expect(try await h.loadedRuntimes()[InstallerHarness.handler] != nil)
     }

@@ -18,7 +18,7 @@ struct RecoveryTests {
         let run = try h.run("install", restartCommand: flaky, verifyTimeout: 5)
         let report = try #require(run.report, "no report: \(run.stdout) \(run.stderr)")
         #expect(run.status == 1)
-        #expect(report.result == "failed")
+        #expect(report.result == .failed)
         #expect(report.rolledBack)
         #expect(report.error?.code == "VerificationFailed")
         #expect(report.error?.message.contains("healthy again") == true, "\(report.error?.message ?? "")")
@@ -31,7 +31,7 @@ struct RecoveryTests {
         #expect(loaded[InstallerHarness.handler] == nil)
 
         // The host is as before, so the next attempt simply installs.
-        #expect(try h.run("install").report?.result == "installed")
+        #expect(try h.run("install").report?.result == .installed)
     }
 
     @Test(arguments: ["binaries", "config"])
@@ -45,12 +45,12 @@ struct RecoveryTests {
         let starts = h.sandbox.startCount
         let retry = try h.run("install")
         #expect(retry.status == 0)
-        #expect(retry.report?.result == "installed", "\(retry.stdout)")
+        #expect(retry.report?.result == .installed, "\(retry.stdout)")
         #expect(h.sandbox.startCount - starts <= 1)
         #expect(try await h.loadedRuntimes()[InstallerHarness.handler]?.runtimeType == InstallerHarness.runtimeType)
 
         let third = try h.run("install")
-        #expect(third.report?.result == "unchanged")
+        #expect(third.report?.result == .unchanged)
         #expect(h.sandbox.startCount - starts <= 1)
     }
 
@@ -62,7 +62,7 @@ struct RecoveryTests {
         try h.sandbox.restart()
         let starts = h.sandbox.startCount
         let retry = try h.run("install")
-        #expect(retry.report?.result == "installed", "\(retry.stdout)")
+        #expect(retry.report?.result == .installed, "\(retry.stdout)")
         #expect(retry.report?.restarted == false)
         #expect(h.sandbox.startCount == starts)
         #expect(try await h.loadedRuntimes()[InstallerHarness.handler] != nil)
@@ -79,14 +79,14 @@ struct DebianStockConfigTests {
         let original = h.configBytes
         let run = try h.run("install", verifyTimeout: 10)
         let report = try #require(run.report, "no report: \(run.stdout) \(run.stderr)")
-        #expect(report.result == "installed", "\(run.stdout)")
+        #expect(report.result == .installed, "\(run.stdout)")
         let loaded = try await h.loadedRuntimes()
         #expect(loaded[InstallerHarness.handler]?.runtimeType == InstallerHarness.runtimeType)
         #expect(loaded["runc"] != nil)
         // Pods of both handlers start through CRI: the default runc one and ours.
         #expect(try await h.runPod(handler: "runc", ["echo", "runc-ok"]).stdout == "runc-ok\n")
         #expect(try await h.runPod(handler: InstallerHarness.handler, ["echo", "kwtest-ok"]).stdout == "kwtest-ok\n")
-        #expect(try h.run("uninstall").report?.result == "uninstalled")
+        #expect(try h.run("uninstall").report?.result == .uninstalled)
         #expect(h.configBytes == original)
     }
 }

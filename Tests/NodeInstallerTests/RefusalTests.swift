@@ -19,29 +19,29 @@ struct RefusalTests {
             h.destroy()
         }
         var extra: [String] = []
-        let expected: (result: String, code: String, mentions: String)
+        let expected: (result: InstallerReport.Result, code: String, mentions: String)
         switch refusal {
         case .checksumMismatch:
             let handle = try #require(FileHandle(forWritingAtPath: h.assets + "/bin/containerd-shim-kwtest-v2"))
             handle.seekToEndOfFile()
             handle.write(Data("tampered".utf8))
             try handle.close()
-            expected = ("failed", "ChecksumMismatch", "containerd-shim-kwtest-v2")
+            expected = (.failed, "ChecksumMismatch", "containerd-shim-kwtest-v2")
         case .malformedConfig:
             try Data("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"\nfoo = \n".utf8).write(to: URL(fileURLWithPath: h.sandbox.configPath))
-            expected = ("failed", "ConfigParseError", "config.toml")
+            expected = (.failed, "ConfigParseError", "config.toml")
         case .unknownSchema:
             try Data("version = 4\n\n[plugins]\n".utf8).write(to: URL(fileURLWithPath: h.sandbox.configPath))
-            expected = ("unsupported", "UnsupportedSchema", "schema 4")
+            expected = (.unsupported, "UnsupportedSchema", "schema 4")
         case .wrongMachineID:
             extra = ["--expected-machine-id", "0123456789abcdef0123456789abcdef"]
-            expected = ("unsupported", "MachineIDMismatch", "0123456789abcdef0123456789abcdef")
+            expected = (.unsupported, "MachineIDMismatch", "0123456789abcdef0123456789abcdef")
         case .readOnlyTarget:
             let opt = h.sandbox.hostRoot + "/opt"
             let bind = try CommandRunner.shell("mount --bind '\(opt)' '\(opt)' && mount -o remount,bind,ro '\(opt)'")
             try #require(bind.succeeded, "cannot make /opt read-only: \(bind)")
             mounted = opt
-            expected = ("unsupported", "ImmutableHost", "/opt/kwasm")
+            expected = (.unsupported, "ImmutableHost", "/opt/kwasm")
         }
         let tree = h.hostTree()
         let pid = h.sandbox.pid

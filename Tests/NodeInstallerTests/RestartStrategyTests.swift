@@ -60,7 +60,7 @@ struct RestartStrategyTests {
         let run = try h.run("install", environment: HostNamespaces.environment(standInDirectory: systemctl.path),
                             restart: ["--restart", c.strategy])
         let report = try #require(run.report, "no report: \(run.stdout) \(run.stderr)")
-        #expect(report.result == "installed", "\(run.stdout)")
+        #expect(report.result == .installed, "\(run.stdout)")
         #expect(report.restarted)
         let restarts = Self.calls(systemctl.log).filter { $0.hasPrefix("restart ") }
         #expect(restarts == ["restart \(c.restartedUnit)"], "systemctl calls: \(Self.calls(systemctl.log))")
@@ -80,7 +80,7 @@ struct RestartStrategyTests {
                             restart: ["--restart", "k3s"], verifyTimeout: 5)
         let report = try #require(run.report, "no report: \(run.stdout) \(run.stderr)")
         #expect(run.status == 1)
-        #expect(report.result == "failed", "\(run.stdout)")
+        #expect(report.result == .failed, "\(run.stdout)")
         #expect(report.rolledBack)
         #expect(report.error?.code == "VerificationFailed", "\(report.error?.message ?? "")")
         #expect(report.error?.message.contains(InstallerHarness.handler) == true, "the error names the runtime that is missing: \(report.error?.message ?? "")")

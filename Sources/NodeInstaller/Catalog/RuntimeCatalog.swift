@@ -122,7 +122,7 @@ public struct RuntimeCatalog: Codable, Sendable, Equatable {
                 guard let mode = UInt32(file.mode, radix: 8), mode <= 0o7777 else {
                     throw fail("file \(file.path): mode \"\(file.mode)\" is not an octal file mode")
                 }
-                guard file.baseName != "state.json", !file.baseName.hasPrefix(".") else {
+                guard file.baseName != InstallerFiles.stateFileName, !file.baseName.hasPrefix(".") else {
                     throw fail("file \(file.path): the name \(file.baseName) is reserved")
                 }
                 if let owner = owners[file.baseName], owner.sha256 != file.sha256 {

@@ -11,7 +11,7 @@ extension InstallState {
         state.binaries = binaries.filter { path, sha in
             Self.isBinaryPath(path, installDir: installDir) && sha.count == 64 && sha.allSatisfy(\.isHexDigit)
         }
-        let allowedBackups = Set(configPaths.map { $0 + ".kwasm-backup" })
+        let allowedBackups = Set(configPaths.map(InstallerFiles.backup(ofConfig:)))
         state.backups = backups.filter { allowedBackups.contains($0) }
         state.configFiles = configFiles.filter { configPaths.contains($0.key) }
         state.createdDirectories = createdDirectories?.filter { installDir.hasPrefix($0 + "/") && $0 != "/" && !$0.isEmpty }

@@ -30,7 +30,7 @@ public struct InstallState: Codable, Sendable, Equatable {
 
     public init() {}
 
-    public static func hostPath(installDir: String) -> String { installDir + "/state.json" }
+    public static func hostPath(installDir: String) -> String { InstallerFiles.state(installDir: installDir) }
 
     public static func load(from path: String) -> InstallState? {
         guard let bytes = try? HostFile.read(path, limit: 4 << 20) else { return nil }

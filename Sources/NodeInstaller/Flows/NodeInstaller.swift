@@ -22,7 +22,7 @@ public struct NodeInstaller: Sendable {
     /// Runs one operation and returns its report (never throws).
     public func run(_ operation: Operation) async -> InstallerReport {
         let started = Date()
-        var report = InstallerReport(operation: operation.rawValue, result: "failed")
+        var report = InstallerReport(operation: operation.rawValue, result: .failed)
         report.dryRun = options.dryRun
         var timings = InstallerReport.Timings()
         do {
@@ -35,14 +35,14 @@ public struct NodeInstaller: Sendable {
             case .status: try await installer.status(&report)
             }
         } catch let error as InstallerError {
-            report.result = error.code.isUnsupported ? "unsupported" : "failed"
+            report.result = error.code.isUnsupported ? .unsupported : .failed
             report.error = .init(code: error.code.rawValue, message: error.message)
         } catch let error as ConfigError {
             let code = InstallerError.Code(rawValue: error.reportCode)
-            report.result = code.isUnsupported ? "unsupported" : "failed"
+            report.result = code.isUnsupported ? .unsupported : .failed
             report.error = .init(code: code.rawValue, message: error.description)
         } catch {
-            report.result = "failed"
+            report.result = .failed
             report.error = .init(code: InstallerError.Code.ioError.rawValue, message: "\(error)")
         }
         report.durationMs = Int(Date().timeIntervalSince(started) * 1000)
@@ -127,11 +127,11 @@ public struct NodeInstaller: Sendable {
 
     /// The backup of the config at host path `configPath`.
     func backup(of configPath: String) throws -> ConfigBackup {
-        ConfigBackup(path: try paths.resolveParent(configPath + ".kwasm-backup"))
+        ConfigBackup(path: try paths.resolveParent(InstallerFiles.backup(ofConfig: configPath)))
     }
 
     func binaryHostPath(_ file: RuntimeCatalog.File) -> String {
-        options.installDir + "/bin/" + ((file.path as NSString).lastPathComponent)
+        InstallerFiles.binary(file, installDir: options.installDir)
     }
 
     func reportRuntimes(_ entries: [RuntimeCatalog.Entry]) -> [InstallerReport.Runtime] {

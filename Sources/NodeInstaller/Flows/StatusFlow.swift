@@ -14,7 +14,7 @@ extension NodeInstaller {
         let entries = state?.runtimes ?? []
         report.runtimes = reportRuntimes(entries)
         let snapshot = try snapshot(host, version: version)
-        let backupHostPath = host.layout.mainConfigPath + ".kwasm-backup"
+        let backupHostPath = InstallerFiles.backup(ofConfig: host.layout.mainConfigPath)
         if try backup(of: host.layout.mainConfigPath).found == .regular { report.backupPath = backupHostPath }
 
         let leftovers = (try? ConfigEngine.planUninstall(snapshot).changed) ?? false
@@ -26,11 +26,11 @@ extension NodeInstaller {
             // An install interrupted after writing binaries records them before any runtime: not absent.
             let leftBinaries = (state?.binaries.keys.sorted() ?? []).filter { (try? paths.resolveParent($0)).map(HostFile.exists) ?? false }
             if leftovers || !leftBinaries.isEmpty {
-                report.result = "drifted"
+                report.result = .drifted
                 report.drift = (leftovers ? ["config: kwasm-operator entries present but no install state"] : [])
                     + leftBinaries.map { "binary \($0) left by an interrupted install" }
             } else {
-                report.result = "absent"
+                report.result = .absent
                 report.drift = []
             }
             return
@@ -54,6 +54,6 @@ extension NodeInstaller {
             drift.append("containerd: CRI status unavailable (\(error))")
         }
         report.drift = drift
-        report.result = drift.isEmpty ? "installed" : "drifted"
+        report.result = drift.isEmpty ? .installed : .drifted
     }
 }

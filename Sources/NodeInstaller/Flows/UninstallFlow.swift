@@ -2,7 +2,8 @@ import ContainerdConfig
 import Foundation
 
 extension NodeInstaller {
-    /// Reverses install in the safe order: config first, restart, verify, then our binaries and the backup.
+    /// Reverses install in the safe order: config first, restart, verify (rolled back on failure), then our
+    /// binaries and the backup.
     func uninstall(_ report: inout InstallerReport, _ timings: inout InstallerReport.Timings) async throws {
         let host = try inspectHost(&report)
         let version = await containerdVersion(socketPath: host.socketPath, distro: host.distro)
@@ -13,90 +14,55 @@ extension NodeInstaller {
         let hostLock = options.dryRun ? nil : try lock()
         defer { hostLock?.release() }
 
-        let statePath = try statePath()
         let state = try loadState(host)
-        let entries = state?.runtimes ?? []
-        report.runtimes = reportRuntimes(entries)
-        let snapshot = try snapshot(host, version: version)
-        var backups: [String: [UInt8]] = [:]
-        for hostPath in host.layout.pathsToRead {
-            if let bytes = try backup(of: hostPath).read() { backups[hostPath] = bytes }
-        }
-        let existedBefore = Set((state?.backups ?? []).map { String($0.dropLast(".kwasm-backup".count)) })
-        let plan = try ConfigEngine.planUninstall(snapshot, backup: backups, existedBefore: existedBefore)
-        report.configSchema = plan.schema
-        report.configPath = plan.effectiveConfigPath
+        report.runtimes = reportRuntimes(state?.runtimes ?? [])
+        let reading = try readForUninstall(host, state: state, version: version)
+        report.configSchema = reading.config.schema
+        report.configPath = reading.config.effectiveConfigPath
+        let plan = HostPlan.uninstall(reading)
 
-        let ourBinaries = (state?.binaries ?? [:]).sorted { $0.key < $1.key }
-        if plan.changed || !ourBinaries.isEmpty {
-            try probe.checkWritable(hostDirectories: [options.installDir] + plan.files.map { ($0.path as NSString).deletingLastPathComponent },
+        if plan.changesHost || !plan.binariesToRemove.isEmpty {
+            try probe.checkWritable(hostDirectories: [options.installDir] + plan.configFiles.map { ($0.path as NSString).deletingLastPathComponent },
                                     dryRun: options.dryRun)
         }
         if options.dryRun {
-            var text = plan.files.map(\.diff).joined(separator: "\n")
-            for (path, _) in ourBinaries { text += "\n- binary \(path)" }
-            FileHandle.standardError.write(Data((text.isEmpty ? "no changes\n" : text + "\n").utf8))
-            report.result = "uninstalled"
+            FileHandle.standardError.write(Data(plan.preview.utf8))
+            report.result = .uninstalled
             return
         }
 
-        let restartOwed = state?.pendingRestart == true
-            && ContainerdIdentity.current(socketPath: host.socketPath) == state?.containerdAtWrite
-        var journal = RollbackJournal()
-        var restarted = false
-        do {
-            for planned in plan.files {
-                let target = try paths.resolve(planned.path)
-                try journal.rememberFile(target)
-                if let bytes = planned.newContents { try AtomicFile.write(bytes, to: target) } else { try AtomicFile.remove(target) }
-            }
-            if plan.changed || restartOwed, try restarter.restarts() {
-                try await Self.timed(&timings.restartMs) { try restarter.restart() }
-                restarted = true
-            }
-            try await Self.timed(&timings.verifyMs) {
-                let verifier = RuntimeVerifier(socketPath: host.socketPath, timeout: options.verifyTimeout)
-                _ = try await verifier.waitForContainerd()
-                if restarted { try await verifier.waitForHandlers(entries, installDir: options.installDir, present: false) }
-            }
-        } catch let failure as InstallerError {
-            report.restarted = restarted
-            guard plan.changed else { throw failure }
-            let logs = restarter.recentLogLines(logFile: options.containerdLog)
-            _ = journal.undo()
-            report.rolledBack = true
-            var message = failure.message
-            if restarted || failure.code == .restartFailed {
-                try? restarter.restart()
-                let healthy = (try? await RuntimeVerifier(socketPath: host.socketPath, timeout: options.verifyTimeout).waitForContainerd()) != nil
-                message += healthy ? "; rolled back, containerd is healthy again" : "; rolled back, but containerd is still unhealthy"
-            }
-            if !logs.isEmpty { message += "; containerd log: " + logs }
-            throw InstallerError(failure.code, message)
-        }
+        var executor = HostPlanExecutor(self, host: host, restarter: restarter, plan: plan, reading: reading)
+        var noState: InstallState?
+        try await executor.apply(state: &noState, report: &report, timings: &timings)
 
-        // Only now that containerd runs without them: our binaries (never files someone else put there).
-        var kept: [String] = []
-        for (hostPath, sha) in ourBinaries {
-            let target = try paths.resolveParent(hostPath)
-            unlink((target as NSString).deletingLastPathComponent + "/.\((target as NSString).lastPathComponent).kwasm-prev")
-            guard HostFile.exists(target) else { continue }
-            if (try? FileDigest.sha256(path: target)) == sha { try AtomicFile.remove(target) } else { kept.append(hostPath) }
-        }
-        kept += removeShimLinks(state?.shimLinks ?? [])
-        for directory in (state?.createdConfigDirectories ?? []).reversed() { rmdir(paths.path(directory)) }
-        for hostPath in host.layout.pathsToRead {
-            try backup(of: hostPath).remove()
-        }
-        try AtomicFile.remove(statePath)
-        let installDir = try paths.resolve(options.installDir)
-        rmdir(installDir + "/bin")
-        rmdir(installDir)
-        removeCreatedAncestors(state?.createdDirectories ?? [])
-        report.restarted = restarted
-        report.result = "uninstalled"
+        let kept = try removeInstalled(plan: plan, reading: reading, host: host)
+        report.restarted = executor.restarted
+        report.result = .uninstalled
         if !kept.isEmpty {
             report.drift = kept.map { "binary \($0) was changed by someone else; left in place" }
         }
+    }
+
+    /// Only now that containerd runs without them: our binaries (never files someone else put there), links,
+    /// directories, backups and state. Returns the binaries and links someone changed (left in place).
+    private func removeInstalled(plan: HostPlan, reading: HostReading, host: Host) throws -> [String] {
+        var kept: [String] = []
+        for (hostPath, sha) in plan.binariesToRemove {
+            let target = try paths.resolveParent(hostPath)
+            unlink(InstallerFiles.previousBinary(of: target))
+            guard HostFile.exists(target) else { continue }
+            if (try? FileDigest.sha256(path: target)) == sha { try AtomicFile.remove(target) } else { kept.append(hostPath) }
+        }
+        kept += removeShimLinks(reading.state?.shimLinks ?? [])
+        for directory in (reading.state?.createdConfigDirectories ?? []).reversed() { rmdir(paths.path(directory)) }
+        for hostPath in host.layout.pathsToRead {
+            try backup(of: hostPath).remove()
+        }
+        try AtomicFile.remove(reading.statePath)
+        let installDir = try paths.resolve(options.installDir)
+        rmdir(installDir + "/bin")
+        rmdir(installDir)
+        removeCreatedAncestors(reading.state?.createdDirectories ?? [])
+        return kept
     }
 }

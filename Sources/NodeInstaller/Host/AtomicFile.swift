@@ -20,14 +20,13 @@ public enum AtomicFile {
     /// included) is replaced, never written through.
     public static func write(_ bytes: some DataProtocol, to path: String, mode: mode_t? = nil, owner: Owner? = nil) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
         try makeDirectories(directory)
         var existing = stat()
         let existingRegular = lstat(path, &existing) == 0 && existing.st_mode & S_IFMT == S_IFREG
         if !existingRegular { existing = stat() }
         let finalMode = mode ?? (existingRegular ? existing.st_mode & 0o7777 : 0o644)
         let finalOwner = owner ?? Owner(uid: existing.st_uid, gid: existing.st_gid)
-        let temp = directory + "/.\(name).kwasm-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let temp = InstallerFiles.temporary(for: path)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw InstallerError.io("cannot create", path: temp, errno: errno) }
         var ok = false

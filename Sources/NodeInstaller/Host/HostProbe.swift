@@ -102,7 +102,7 @@ public struct HostProbe: Sendable {
                 }
                 continue
             }
-            let probe = directory + "/.kwasm-write-probe-\(getpid())"
+            let probe = InstallerFiles.writeProbe(in: directory)
             let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             if fd < 0 {
                 let e = errno

@@ -19,15 +19,15 @@ struct HardeningSandboxTests {
         let shim = h.sandbox.hostRoot + InstallerHarness.shimHostPath
 
         let first = try h.run("install", ["--install-dir", "/opt/kwasm/"])
-        #expect(first.report?.result == "installed", "\(first.stdout)")
+        #expect(first.report?.result == .installed, "\(first.stdout)")
         #expect(mode(shim) == 0o755)
         #expect(mode(h.sandbox.configPath + ".kwasm-backup") == 0o600)
 
         let second = try h.run("install", ["--install-dir", "/opt/kwasm"])
         #expect(second.status == 0, "\(second.stdout)")
-        #expect(second.report?.result == "unchanged", "\(second.stdout)")
+        #expect(second.report?.result == .unchanged, "\(second.stdout)")
         #expect(FileManager.default.fileExists(atPath: shim), "the second install deleted the shim it installed")
-        #expect(try h.run("status").report?.result == "installed")
+        #expect(try h.run("status").report?.result == .installed)
     }
 
     /// Items 3 and 11: uninstall neither follows a symlink at the backup path nor deletes host files named
@@ -35,7 +35,7 @@ struct HardeningSandboxTests {
     @Test func uninstallTouchesNoFileNamedByASymlinkOrAForgedState() throws {
         let h = try InstallerHarness()
         defer { h.destroy() }
-        #expect(try h.run("install").report?.result == "installed")
+        #expect(try h.run("install").report?.result == .installed)
         let root = h.sandbox.hostRoot
         let important = root + "/etc/important"
         try Data("keep me\n".utf8).write(to: URL(fileURLWithPath: important))
@@ -52,7 +52,7 @@ struct HardeningSandboxTests {
         try JSONSerialization.data(withJSONObject: state).write(to: URL(fileURLWithPath: statePath))
 
         let result = try h.run("uninstall")
-        #expect(result.report?.result == "uninstalled", "\(result.stdout)")
+        #expect(result.report?.result == .uninstalled, "\(result.stdout)")
         #expect(FileManager.default.contents(atPath: important) == Data("keep me\n".utf8))
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: backup)) == "/etc/important")
         #expect(!FileManager.default.fileExists(atPath: root + InstallerHarness.shimHostPath))
@@ -67,9 +67,9 @@ struct HardeningSandboxTests {
         // the shim link it follows resolves there as on a real node.
         #expect(!FileManager.default.fileExists(atPath: h.sandbox.hostRoot + "/opt/vendor"))
         let install = try h.run("install", ["--install-dir", "/opt/vendor/wasm/kwasm"])
-        #expect(install.report?.result == "installed", "\(install.stdout)")
+        #expect(install.report?.result == .installed, "\(install.stdout)")
         let uninstall = try h.run("uninstall", ["--install-dir", "/opt/vendor/wasm/kwasm"])
-        #expect(uninstall.report?.result == "uninstalled", "\(uninstall.stdout)")
+        #expect(uninstall.report?.result == .uninstalled, "\(uninstall.stdout)")
         #expect(!FileManager.default.fileExists(atPath: h.sandbox.hostRoot + "/opt/vendor"))
         #expect(h.hostTree() == before)
     }

@@ -14,7 +14,7 @@ import Glibc
     @Test func reportEncodingEndsWithinItsBudgetForAnySize() throws {
         var random = SeededRandom(seed: 14)
         for _ in 0..<150 {
-            var report = InstallerReport(operation: "install", result: "failed")
+            var report = InstallerReport(operation: "install", result: .failed)
             let runtimes = random.int(0..<60)
             report.runtimes = (0..<runtimes).map { i in
                 .init(name: "runtime-\(i)", handler: "h\(i)", runtimeType: "io.containerd.r\(i).v2",
@@ -29,7 +29,7 @@ import Glibc
             let data = report.encoded(limit: limit)
             #expect(data.count <= limit, "\(data.count) > \(limit)")
             let decoded = try JSONDecoder().decode(InstallerReport.self, from: data)
-            #expect(decoded.result == "failed")
+            #expect(decoded.result == .failed)
             #expect(decoded.error?.code == "VerificationFailed")
         }
     }
@@ -56,7 +56,7 @@ import Glibc
                 #expect(host.changes(since: before).isEmpty, "\(variant) \(operation): \(host.changes(since: before))")
             }
             let status = await host.run(.status)
-            #expect(status.result == "drifted" || status.result == "absent" || status.result == "failed", "\(status)")
+            #expect(status.result == .drifted || status.result == .absent || status.result == .failed, "\(status)")
         }
     }
 
@@ -71,7 +71,7 @@ import Glibc
             try host.symlink("/etc/containerd/config.toml.kwasm-backup", to: target == "OUTSIDE" ? host.outside + "/secret" : target)
             let before = host.hostTree, outside = host.outsideTree
             let report = await host.run(.install)
-            #expect(report.result == "failed")
+            #expect(report.result == .failed)
             #expect(report.error?.message.contains("kwasm-backup") == true, "\(report)")
             #expect(host.changes(since: before).isEmpty, "\(host.changes(since: before))")
             #expect(host.outsideTree == outside)
@@ -160,7 +160,7 @@ import Glibc
         let before = host.hostTree, outside = host.outsideTree
         for dryRun in [false, true] {
             let report = await host.run(.install) { $0.dryRun = dryRun }
-            #expect(report.result == "failed", "\(report)")
+            #expect(report.result == .failed, "\(report)")
             #expect(report.machineID == nil)
         }
         #expect(host.changes(since: before).isEmpty)
@@ -278,7 +278,7 @@ import Glibc
         state.binaries = ["/opt/kwasm/bin/containerd-shim-demo-v1": FileDigest.sha256(Data("#!/bin/sh\necho demo\n".utf8))]
         try state.save(to: host.root + "/opt/kwasm/state.json")
         let report = await host.run(.status)
-        #expect(report.result == "drifted", "\(report)")
+        #expect(report.result == .drifted, "\(report)")
         #expect(report.drift?.contains { $0.contains("interrupted") } == true)
     }
 }
