@@ -86,6 +86,21 @@ import Testing
         #expect(plan.preview.contains("+ binary /opt/kwasm/bin/containerd-shim-demo-v1"))
     }
 
+    @Test func onlyAMissingShimLinkIsToBeCreated() throws {
+        let installed = ["/opt/kwasm/bin/containerd-shim-demo-v1": String(repeating: "a", count: 64)]
+        let link = ShimLink(link: "/usr/local/bin/containerd-shim-demo-v1", target: "/opt/kwasm/bin/containerd-shim-demo-v1")
+        var converged = try reading(binariesOnHost: installed)
+        converged.shimLinks = [link]
+        converged.shimLinksInPlace = [link.link]
+        #expect(HostPlan.install(converged, writtenAt: "t").isEmpty)
+        var linkGone = converged
+        linkGone.shimLinksInPlace = []
+        let plan = HostPlan.install(linkGone, writtenAt: "t")
+        #expect(plan.missingShimLinks == [link])
+        #expect(!plan.isEmpty)
+        #expect(!plan.changesHost, "a link alone is not rolled back, as before")
+    }
+
     @Test func anUnloadedEarlierWriteIsARestartOwed() throws {
         var state = InstallState()
         state.pendingRestart = true

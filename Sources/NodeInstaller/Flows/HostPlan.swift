@@ -12,13 +12,17 @@ struct HostPlan {
         var file: RuntimeCatalog.File
     }
 
-    var operation: NodeInstaller.Operation
+    enum Kind { case install, uninstall }
+
+    var kind: Kind
     /// The runtimes whose handlers are verified (present after install, absent after uninstall).
     var entries: [RuntimeCatalog.Entry]
     /// Binaries whose bytes on the host differ from the catalog's.
     var binaries: [BinaryInstall] = []
-    /// The shim links wanted (those already in place are left alone).
+    /// The shim links wanted (recorded in state.json; the preview lists them all).
     var shimLinks: [ShimLink] = []
+    /// Those of ``shimLinks`` not in place yet.
+    var missingShimLinks: [ShimLink] = []
     /// Config files to write or delete, in the engine's order.
     var configFiles: [PlannedFile]
     /// An earlier run wrote, and the containerd running now has not loaded it.
@@ -30,7 +34,8 @@ struct HostPlan {
 
     /// Something is written before the restart: a failure from then on is rolled back.
     var changesHost: Bool { !binaries.isEmpty || !configFiles.isEmpty }
-    var isEmpty: Bool { !changesHost && !restartOwed && binariesToRemove.isEmpty }
+    /// Converged: nothing to write, link, restart or remove.
+    var isEmpty: Bool { !changesHost && missingShimLinks.isEmpty && !restartOwed && binariesToRemove.isEmpty }
 
     static func install(_ reading: HostReading, writtenAt: String) -> HostPlan {
         var binaries: [BinaryInstall] = []
@@ -44,7 +49,8 @@ struct HostPlan {
         let previous = reading.state
         let restartOwed = previous?.pendingRestart == true
             && (reading.containerdNow == nil || reading.containerdNow == previous?.containerdAtWrite)
-        var plan = HostPlan(operation: .install, entries: reading.entries, binaries: binaries, shimLinks: reading.shimLinks,
+        var plan = HostPlan(kind: .install, entries: reading.entries, binaries: binaries, shimLinks: reading.shimLinks,
+                            missingShimLinks: reading.shimLinks.filter { !reading.shimLinksInPlace.contains($0.link) },
                             configFiles: reading.config.files, restartOwed: restartOwed)
         if plan.changesHost { plan.pendingState = pendingState(reading, binaries: binaries, writtenAt: writtenAt) }
         return plan
@@ -54,7 +60,7 @@ struct HostPlan {
         let state = reading.state
         let restartOwed = state?.pendingRestart == true && reading.containerdNow == state?.containerdAtWrite
         let binaries = (state?.binaries ?? [:]).sorted { $0.key < $1.key }.map { (hostPath: $0.key, sha256: $0.value) }
-        return HostPlan(operation: .uninstall, entries: reading.entries, configFiles: reading.config.files,
+        return HostPlan(kind: .uninstall, entries: reading.entries, configFiles: reading.config.files,
                         restartOwed: restartOwed, binariesToRemove: binaries)
     }
 
@@ -82,7 +88,7 @@ struct HostPlan {
         var text = configFiles.map(\.diff).joined(separator: "\n")
         for work in binaries { text += "\n+ binary \(work.hostPath) (sha256 \(work.file.sha256))" }
         for link in shimLinks { text += "\n+ shim link \(link.link) -> \(link.target)" }
-        if operation == .install, restartOwed { text += "\n+ restart containerd (it has not restarted since our last write)" }
+        if kind == .install, restartOwed { text += "\n+ restart containerd (it has not restarted since our last write)" }
         for binary in binariesToRemove { text += "\n- binary \(binary.hostPath)" }
         return text.isEmpty ? "no changes\n" : text + "\n"
     }

@@ -15,8 +15,11 @@ struct HostPlanExecutor {
     let restarter: ContainerdRestarter
     let plan: HostPlan
     let reading: HostReading
-    private(set) var journal = RollbackJournal()
+    private var journal = RollbackJournal()
     private(set) var restarted = false
+    /// The state.json install records as it writes (config files, backups): the pending state, else the
+    /// previous one. Uninstall records none (it deletes state.json once containerd runs without our runtimes).
+    private(set) var state: InstallState?
 
     init(_ installer: NodeInstaller, host: NodeInstaller.Host, restarter: ContainerdRestarter, plan: HostPlan, reading: HostReading) {
         self.installer = installer
@@ -24,6 +27,7 @@ struct HostPlanExecutor {
         self.restarter = restarter
         self.plan = plan
         self.reading = reading
+        if plan.kind == .install { state = plan.pendingState ?? reading.state ?? InstallState() }
     }
 
     private var paths: HostPaths { installer.paths }
@@ -41,22 +45,25 @@ struct HostPlanExecutor {
     }
 
     /// Writes binaries, shim links and config, restarts and verifies. On failure: rolls back, then throws the
-    /// failure with what the rollback did. `state` (install) records the config files and backups written.
-    mutating func apply(state: inout InstallState?, report: inout InstallerReport, timings: inout InstallerReport.Timings) async throws {
+    /// failure with what the rollback did.
+    mutating func apply(report: inout InstallerReport, timings: inout InstallerReport.Timings) async throws {
         do {
             try writeBinaries()
-            try installer.createShimLinks(plan.shimLinks, journal: &journal)
-            if plan.operation == .install { installer.crashIfRequested(after: "binaries") }
-            try writeConfig(state: &state, report: &report)
-            if plan.operation == .install { installer.crashIfRequested(after: "config") }
-            switch plan.operation {
+            try installer.createShimLinks(plan.missingShimLinks, journal: &journal)
+            if plan.kind == .install { installer.crashIfRequested(after: "binaries") }
+            try writeConfig(report: &report)
+            if plan.kind == .install { installer.crashIfRequested(after: "config") }
+            switch plan.kind {
             case .install: try await restartAndVerifyInstalled(report: &report, timings: &timings)
-            case .uninstall, .status: try await restartAndVerifyRemoved(timings: &timings)
+            case .uninstall: try await restartAndVerifyRemoved(timings: &timings)
             }
         } catch let failure as InstallerError {
             throw await rollBack(failure, report: &report, timings: &timings)
         }
     }
+
+    /// After a verified apply: nothing will be rolled back, so the previous binaries' links go.
+    func commit() { journal.commit() }
 
     /// Each binary through a temp file and rename; the one it replaces stays as a hard link until the run succeeds.
     private mutating func writeBinaries() throws {
@@ -64,9 +71,10 @@ struct HostPlanExecutor {
             let target = try paths.resolveParent(work.hostPath)
             var previous: String?
             if HostFile.exists(target) {
-                previous = InstallerFiles.previousBinary(of: target)
-                unlink(previous!)
-                guard link(target, previous!) == 0 else { throw InstallerError.io("cannot keep previous binary", path: target, errno: errno) }
+                let kept = InstallerFiles.previousBinary(of: target)
+                unlink(kept)
+                guard link(target, kept) == 0 else { throw InstallerError.io("cannot keep previous binary", path: target, errno: errno) }
+                previous = kept
             }
             journal.binaries.append((target, previous))
             let bytes = try Data(contentsOf: URL(fileURLWithPath: work.source))
@@ -78,7 +86,7 @@ struct HostPlanExecutor {
     }
 
     /// The planned config writes, each file backed up first when the plan says so.
-    private mutating func writeConfig(state: inout InstallState?, report: inout InstallerReport) throws {
+    private mutating func writeConfig(report: inout InstallerReport) throws {
         let snapshot = reading.snapshot
         for planned in plan.configFiles {
             let target = try paths.resolve(planned.path)

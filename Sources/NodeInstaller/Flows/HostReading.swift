@@ -21,6 +21,8 @@ struct HostReading {
     var binariesOnHost: [String: String] = [:]
     /// Install: the shim links a containerd that ignores `runtime_path` needs (empty: it finds our shims itself).
     var shimLinks: [ShimLink] = []
+    /// Install: the links of ``shimLinks`` already pointing at our binary.
+    var shimLinksInPlace: Set<String> = []
     /// Install: ancestors of the install dir that do not exist yet.
     var missingInstallDirAncestors: [String] = []
     /// Install: directories of planned config files that do not exist yet.
@@ -42,12 +44,13 @@ extension NodeInstaller {
         // A containerd that ignores runtime_path finds shims only by name: refuse now if we cannot make them findable.
         let containerdProcess = await runningContainerd(socketPath: host.socketPath)
         let shimLinks = try containerdProcess.map { try shimLinkPlanner($0).plan(shims(entries)) } ?? []
+        let shimLinksInPlace = shimLinks.filter(isInPlace).map(\.link)
         let missingConfigDirectories = config.files.map { ($0.path as NSString).deletingLastPathComponent }
             .filter { !FileManager.default.fileExists(atPath: paths.path($0)) }
         return HostReading(entries: entries, installDir: options.installDir, assets: options.assets, statePath: statePath,
                            state: state, snapshot: snapshot, config: config,
                            containerdNow: ContainerdIdentity.current(socketPath: host.socketPath),
-                           binariesOnHost: binariesOnHost, shimLinks: shimLinks,
+                           binariesOnHost: binariesOnHost, shimLinks: shimLinks, shimLinksInPlace: Set(shimLinksInPlace),
                            missingInstallDirAncestors: missingAncestors(of: options.installDir),
                            missingConfigDirectories: Set(missingConfigDirectories))
     }

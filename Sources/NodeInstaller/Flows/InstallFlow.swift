@@ -49,11 +49,10 @@ extension NodeInstaller {
         // 4.–7. Write (pending state first, so a crash leaves a note), restart, verify; rolled back on failure.
         var executor = HostPlanExecutor(self, host: host, restarter: restarter, plan: plan, reading: reading)
         try executor.recordPendingState()
-        var state: InstallState? = plan.pendingState ?? reading.state ?? InstallState()
-        try await executor.apply(state: &state, report: &report, timings: &timings)
-        executor.journal.commit()
+        try await executor.apply(report: &report, timings: &timings)
+        executor.commit()
 
-        try recordInstalled(state ?? InstallState(), plan: plan, reading: reading)
+        try recordInstalled(executor.state ?? InstallState(), plan: plan, reading: reading)
         report.restarted = executor.restarted
         // A run that completes an earlier, interrupted one (its restart happened, or happens now) is an install.
         report.result = plan.changesHost || executor.restarted || reading.state?.pendingRestart == true ? .installed : .unchanged

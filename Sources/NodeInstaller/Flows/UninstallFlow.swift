@@ -32,8 +32,7 @@ extension NodeInstaller {
         }
 
         var executor = HostPlanExecutor(self, host: host, restarter: restarter, plan: plan, reading: reading)
-        var noState: InstallState?
-        try await executor.apply(state: &noState, report: &report, timings: &timings)
+        try await executor.apply(report: &report, timings: &timings)
 
         let kept = try removeInstalled(plan: plan, reading: reading, host: host)
         report.restarted = executor.restarted

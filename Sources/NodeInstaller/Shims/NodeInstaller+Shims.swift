@@ -56,6 +56,13 @@ extension NodeInstaller {
         }
     }
 
+    /// The link is there and points at our binary (a link we cannot resolve is not).
+    func isInPlace(_ link: ShimLink) -> Bool {
+        guard let parent = try? paths.resolve((link.link as NSString).deletingLastPathComponent) else { return false }
+        let path = parent + "/" + (link.link as NSString).lastPathComponent
+        return (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) == link.target
+    }
+
     /// Creates the planned links that are not there yet (each noted in `journal`, so a rollback removes it).
     func createShimLinks(_ links: [ShimLink], journal: inout RollbackJournal) throws {
         for link in links {
