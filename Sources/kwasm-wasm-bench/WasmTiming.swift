@@ -12,11 +12,11 @@ struct WasmTiming {
     var startToExit: String { Self.format(startToExitSeconds) }
     var createToExit: String { Self.format(createToExitSeconds) }
 
-    static func measure(node: KwasmNode, handler: String, image: String, runs: Int) throws -> WasmTiming {
+    static func measure(node: KwasmNode, handler: String, image: String, args: [String] = [], runs: Int) throws -> WasmTiming {
         var timing = WasmTiming(startToExitSeconds: [], createToExitSeconds: [])
         let cri = node.cri
         for _ in 0..<runs {
-            let started = try cri.start(handler: handler, image: image, podAnnotations: ["module.wasm.image/variant": "compat"])
+            let started = try cri.start(handler: handler, image: image, args: args, podAnnotations: ["module.wasm.image/variant": "compat"])
             defer { cri.remove(pod: started.pod) }
             let finished = try cri.waitForExit(started.container)
             guard finished.exitCode == 0 else { throw SandboxError("\(handler) \(image): \(finished)") }
