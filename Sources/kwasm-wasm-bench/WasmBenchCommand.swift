@@ -16,8 +16,7 @@ struct WasmBenchCommand: ParsableCommand {
     var runs = 10
     @Option(help: "containerd release: containerd-1.6 (Debian), containerd-2.0, containerd-2.2.")
     var containerd = "containerd-1.6"
-    @Option(help: "Directory with kwasm-oci and kwasm-wasi as the installer image ships them "
-        + "(installer-image/build-kwasm-runtime.sh DIR); default: next to this binary.")
+    @Option(help: "Directory with kwasm-oci and kwasm-wasi as the installer image ships them (installer-image/build-kwasm-runtime.sh DIR); default: next to this binary.")
     var binDir: String?
 
     func run() throws {
