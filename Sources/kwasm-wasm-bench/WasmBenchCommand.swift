@@ -49,9 +49,8 @@ struct WasmBenchCommand: ParsableCommand {
         print(String(repeating: "-", count: 100))
         var rows: [(String, WasmTiming, WasmTiming)] = []
         for (label, image) in [("WASI hello: start→exit", hello), ("fib(30): start→exit", fib)] {
-            let kwasm = try WasmTiming.measure(node: node, handler: "kwasm", image: image, runs: runs)
-            let crun = try WasmTiming.measure(node: node, handler: "crun-wasm", image: image, runs: runs)
-            rows.append((label, kwasm, crun))
+            let timings = try WasmTiming.measure(node: node, handlers: ["kwasm", "crun-wasm"], image: image, runs: runs)
+            rows.append((label, timings[0], timings[1]))
         }
         print("| measurement | kwasm | crun+WAMR | ratio |")
         print("|---|---|---|---|")
@@ -61,7 +60,7 @@ struct WasmBenchCommand: ParsableCommand {
         }
         // The floor of every runc-based runtime: runc starting a static native `true` (busybox).
         let busybox = try node.sandbox.importTestImage(namespace: ContainerdSandbox.criNamespace)
-        let native = try WasmTiming.measure(node: node, handler: "runc", image: busybox, args: ["true"], runs: runs)
+        let native = try WasmTiming.measure(node: node, handlers: ["runc"], image: busybox, args: ["true"], runs: runs)[0]
         print("| reference: plain runc, static native `true`: start→exit | \(native.startToExit) | | |")
         print("| reference: plain runc, static native `true`: create→exit | \(native.createToExit) | | |")
         print()
