@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 /// Any JSON document, decoded losslessly enough to edit an OCI `config.json` and write it back:
 /// integers stay integers (memory limits need all 64 bits), everything else is kept as read.
 public indirect enum JSONValue: Codable, Equatable, Sendable {

@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -38,21 +36,18 @@ public struct OCIWrapper {
 
     func rewriteBundle(_ bundle: String) throws(Failure) {
         let path = bundle + "/config.json"
-        let data: Data
         let spec: JSONValue
+        let mode: mode_t
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-            spec = try JSONDecoder().decode(JSONValue.self, from: data)
+            let file = try BundleFile.load(path)
+            mode = file.mode
+            spec = try JSONReader.parse(file.bytes)
         } catch {
             throw Failure(description: "cannot read \(path): \(error)")
         }
         guard let rewritten = rewrite.rewrite(spec) else { return }
         do {
-            let temporary = path + ".kwasm-tmp"
-            try JSONEncoder().encode(rewritten).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else { throw Failure(description: "rename to \(path): errno \(errno)") }
-        } catch let failure as Failure {
-            throw failure
+            try BundleFile.replace(path, with: JSONWriter.bytes(rewritten), mode: mode)
         } catch {
             throw Failure(description: "cannot write \(path): \(error)")
         }

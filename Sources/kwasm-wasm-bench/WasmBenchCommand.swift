@@ -16,7 +16,7 @@ struct WasmBenchCommand: ParsableCommand {
     var runs = 10
     @Option(help: "containerd release: containerd-1.6 (Debian), containerd-2.0, containerd-2.2.")
     var containerd = "containerd-1.6"
-    @Option(help: "Directory with kwasm-oci and kwasm-wasi (default: next to this binary).")
+    @Option(help: "Directory with kwasm-oci and kwasm-wasi as the installer image ships them (installer-image/build-kwasm-runtime.sh DIR); default: next to this binary.")
     var binDir: String?
 
     func run() throws {
@@ -45,12 +45,12 @@ struct WasmBenchCommand: ParsableCommand {
         let sleep = try node.importWasmImage("sleep", module: try assemble("sleep"))
 
         print("kwasm vs crun+WAMR, \(release), \(runs) runs each, median (min–max); times from containerd's CRI timestamps")
+        print("kwasm runner: \(Self.linkage(node: node))")
         print(String(repeating: "-", count: 100))
         var rows: [(String, WasmTiming, WasmTiming)] = []
         for (label, image) in [("WASI hello: start→exit", hello), ("fib(30): start→exit", fib)] {
-            let kwasm = try WasmTiming.measure(node: node, handler: "kwasm", image: image, runs: runs)
-            let crun = try WasmTiming.measure(node: node, handler: "crun-wasm", image: image, runs: runs)
-            rows.append((label, kwasm, crun))
+            let timings = try WasmTiming.measure(node: node, handlers: ["kwasm", "crun-wasm"], image: image, runs: runs)
+            rows.append((label, timings[0], timings[1]))
         }
         print("| measurement | kwasm | crun+WAMR | ratio |")
         print("|---|---|---|---|")
@@ -58,6 +58,11 @@ struct WasmBenchCommand: ParsableCommand {
             print("| \(label) | \(kwasm.startToExit) | \(crun.startToExit) | \(String(format: "%.2f×", kwasm.medianStartToExit / crun.medianStartToExit)) |")
             print("| \(label.replacingOccurrences(of: "start→exit", with: "create→exit")) | \(kwasm.createToExit) | \(crun.createToExit) | \(String(format: "%.2f×", kwasm.medianCreateToExit / crun.medianCreateToExit)) |")
         }
+        // The floor of every runc-based runtime: runc starting a static native `true` (busybox).
+        let busybox = try node.sandbox.importTestImage(namespace: ContainerdSandbox.criNamespace)
+        let native = try WasmTiming.measure(node: node, handlers: ["runc"], image: busybox, args: ["true"], runs: runs)[0]
+        print("| reference: plain runc, static native `true`: start→exit | \(native.startToExit) | | |")
+        print("| reference: plain runc, static native `true`: create→exit | \(native.createToExit) | | |")
         print()
         print("| behaviour | kwasm | crun+WAMR |")
         print("|---|---|---|")
@@ -75,6 +80,14 @@ struct WasmBenchCommand: ParsableCommand {
     }
 
     static let compat = ["module.wasm.image/variant": "compat"]
+
+    /// Users get the installer image's fully static runner; a dynamic one (a plain `swift build`) is
+    /// started through its loader and pays for loading its libraries in every container.
+    static func linkage(node: KwasmNode) -> String {
+        let libraries = (try? String(contentsOfFile: node.installDirectory + "/kwasm-wasi.libs", encoding: .utf8)) ?? ""
+        return libraries.isEmpty ? "fully static, as the installer image ships it"
+            : "DYNAMIC, started through its loader (not what the installer image ships: see --bin-dir)"
+    }
 
     static func stopCode(node: KwasmNode, handler: String, image: String) throws -> String {
         let cri = node.cri

@@ -12,22 +12,31 @@ struct WasmTiming {
     var startToExit: String { Self.format(startToExitSeconds) }
     var createToExit: String { Self.format(createToExitSeconds) }
 
-    static func measure(node: KwasmNode, handler: String, image: String, runs: Int) throws -> WasmTiming {
-        var timing = WasmTiming(startToExitSeconds: [], createToExitSeconds: [])
-        let cri = node.cri
+    /// `runs` runs of each handler, alternating (a, b, a, b...), so that load from elsewhere on the
+    /// machine falls on both alike; one timing per handler, in the order given.
+    static func measure(node: KwasmNode, handlers: [String], image: String, args: [String] = [], runs: Int) throws -> [WasmTiming] {
+        var timings = handlers.map { _ in WasmTiming(startToExitSeconds: [], createToExitSeconds: []) }
         for _ in 0..<runs {
-            let started = try cri.start(handler: handler, image: image, podAnnotations: ["module.wasm.image/variant": "compat"])
-            defer { cri.remove(pod: started.pod) }
-            let finished = try cri.waitForExit(started.container)
-            guard finished.exitCode == 0 else { throw SandboxError("\(handler) \(image): \(finished)") }
-            let json = try cri.checked(["inspect", "-o", "json", started.container])
-            let status = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["status"] as? [String: Any] ?? [:]
-            guard let created = nanoseconds(status["createdAt"]), let start = nanoseconds(status["startedAt"]),
-                  let finish = nanoseconds(status["finishedAt"]) else { throw SandboxError("no CRI timestamps: \(json)") }
-            timing.startToExitSeconds.append(Double(finish - start) / 1e9)
-            timing.createToExitSeconds.append(Double(finish - created) / 1e9)
+            for (index, handler) in handlers.enumerated() {
+                let (startToExit, createToExit) = try measureOnce(node: node, handler: handler, image: image, args: args)
+                timings[index].startToExitSeconds.append(startToExit)
+                timings[index].createToExitSeconds.append(createToExit)
+            }
         }
-        return timing
+        return timings
+    }
+
+    static func measureOnce(node: KwasmNode, handler: String, image: String, args: [String]) throws -> (Double, Double) {
+        let cri = node.cri
+        let started = try cri.start(handler: handler, image: image, args: args, podAnnotations: ["module.wasm.image/variant": "compat"])
+        defer { cri.remove(pod: started.pod) }
+        let finished = try cri.waitForExit(started.container)
+        guard finished.exitCode == 0 else { throw SandboxError("\(handler) \(image): \(finished)") }
+        let json = try cri.checked(["inspect", "-o", "json", started.container])
+        let status = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["status"] as? [String: Any] ?? [:]
+        guard let created = nanoseconds(status["createdAt"]), let start = nanoseconds(status["startedAt"]),
+              let finish = nanoseconds(status["finishedAt"]) else { throw SandboxError("no CRI timestamps: \(json)") }
+        return (Double(finish - start) / 1e9, Double(finish - created) / 1e9)
     }
 
     /// crictl prints CRI timestamps as RFC 3339 with nanoseconds, or as integer nanoseconds.
