@@ -58,7 +58,8 @@ final class EndToEndCluster: Sendable {
     ///   `--max-attempts 2`), after the ones every end-to-end test uses.
     /// - Parameter withKwasm: also put the real `kwasm` runtime (kwasm-oci + kwasm-wasi built here) into
     ///   the catalog and ask the operator for it (`--runtimes wasmtime,kwasm`).
-    static func start(operatorArguments: [String] = [], withKwasm: Bool = false) async throws -> EndToEndCluster {
+    /// - Parameter runtimes: the operator's `--runtimes` instead of that default (e.g. a name the catalog lacks).
+    static func start(operatorArguments: [String] = [], withKwasm: Bool = false, runtimes: String? = nil) async throws -> EndToEndCluster {
         let cleanup = Cleanup()
         do {
             // 1. A real containerd in a sandbox host root (own root, state, socket, network namespace).
@@ -124,7 +125,7 @@ final class EndToEndCluster: Sendable {
             // 4. The real operator binary over HTTP, as demo.sh starts it.
             let digest = String(repeating: "0", count: 64)
             let operatorProcess = try ChildProcess(BuiltPrograms.operatorBinary, [
-                "run", "--kubeconfig", kubeconfig, "--namespace", namespace, "--runtimes", withKwasm ? runtime + ",kwasm" : runtime,
+                "run", "--kubeconfig", kubeconfig, "--namespace", namespace, "--runtimes", runtimes ?? (withKwasm ? runtime + ",kwasm" : runtime),
                 "--installer-image", "ghcr.io/kwasm/kwasm-node-installer@sha256:\(digest)",
                 "--health-probe-bind-address", "127.0.0.1:0", "--metrics-bind-address", "0",
             ] + operatorArguments, logPath: work + "/operator.log")
