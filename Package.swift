@@ -41,6 +41,7 @@ var targets: [Target] = [
     .target(
         name: "FakeKubernetesAPI",
         dependencies: [
+            "KubernetesClient",  // the shared LabelSelector
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import KubernetesClient
 
 extension FakeAPIServer {
     /// Answers one HTTP request: faults first, then authentication, then discovery or the
@@ -115,7 +116,7 @@ extension FakeAPIServer {
 
     private func answerList(_ resource: ResourceDescriptor, namespace: String?, params: QueryParameters) throws(APIError) -> HTTPAnswer {
         var query = ListQuery(namespace: namespace)
-        query.labels = try LabelSelector(parsing: params["labelSelector"] ?? "")
+        query.labels = try LabelSelector.query(params["labelSelector"] ?? "")
         query.fields = try FieldSelector(parsing: params["fieldSelector"] ?? "", resource: resource)
         if let limit = params["limit"] {
             guard let value = Int(limit), value >= 0 else { throw .badRequest("invalid limit: \(limit)") }
@@ -132,7 +133,7 @@ extension FakeAPIServer {
     ) throws(APIError) -> HTTPAnswer {
         let namespace = path.namespace
         var query = WatchQuery(namespace: namespace)
-        query.labels = try LabelSelector(parsing: params["labelSelector"] ?? "")
+        query.labels = try LabelSelector.query(params["labelSelector"] ?? "")
         var fieldText = params["fieldSelector"] ?? ""
         if let name = path.name { fieldText += (fieldText.isEmpty ? "" : ",") + "metadata.name=\(name)" }
         query.fields = try FieldSelector(parsing: fieldText, resource: resource)
@@ -217,7 +218,7 @@ extension FakeAPIServer {
 
     private func answerDeleteCollection(_ resource: ResourceDescriptor, namespace: String?, params: QueryParameters) throws(APIError) -> HTTPAnswer {
         var query = ListQuery(namespace: namespace)
-        query.labels = try LabelSelector(parsing: params["labelSelector"] ?? "")
+        query.labels = try LabelSelector.query(params["labelSelector"] ?? "")
         query.fields = try FieldSelector(parsing: params["fieldSelector"] ?? "", resource: resource)
         let propagation = params["propagationPolicy"].flatMap(PropagationPolicy.init(rawValue:))
         return .json(200, try store.withLock { () throws(APIError) -> JSONValue in

@@ -1,3 +1,5 @@
+import KubernetesClient
+
 /// Everything the operator needs to know, validated. Built from `OperatorFlags` (the command
 /// line, contracts.md) or directly in tests.
 public struct OperatorConfiguration: Sendable, Equatable {

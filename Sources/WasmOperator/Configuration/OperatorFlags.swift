@@ -1,4 +1,5 @@
 import Foundation
+import KubernetesClient
 
 /// The operator's command-line flags as typed (contracts.md, "Operator command line"), before
 /// validation. The executable fills this from ArgumentParser; `OperatorConfiguration(flags:)`
@@ -135,4 +136,9 @@ extension OperatorConfiguration {
         guard !text.isEmpty, text.count <= 253 else { return false }
         return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNS1123Label(String($0)) }
     }
+}
+
+extension Character {
+    var isASCIIAlphanumeric: Bool { isASCII && (isLetter || isNumber) }
+    var isLowercaseASCIIAlphanumeric: Bool { isASCII && (isLowercase || isNumber) }
 }

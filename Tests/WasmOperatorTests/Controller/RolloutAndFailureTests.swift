@@ -2,6 +2,7 @@ import ClusterSimulator
 import FakeKubernetesAPI
 import Foundation
 import Synchronization
+import KubernetesClient
 import Testing
 @testable import WasmOperator
 
@@ -124,7 +125,7 @@ import Testing
         defer { Task { await harness.shutdown() } }
         try harness.cluster.addNode(SimulatedNode(name: "edge-1", labels: ["wasm": "yes"]))
         try harness.cluster.addNode(SimulatedNode(name: "other"))
-        try harness.startOperator(OperatorHarness.configuration { $0.nodeSelector = try! WasmOperator.LabelSelector(parsing: "wasm=yes") })
+        try harness.startOperator(OperatorHarness.configuration { $0.nodeSelector = try! LabelSelector(parsing: "wasm=yes") })
         await eventually("edge-1 Ready") { harness.phase("edge-1") == "Ready" }
         #expect(harness.status("other") == nil)
         try harness.cluster.label("edge-1", "wasm", nil)

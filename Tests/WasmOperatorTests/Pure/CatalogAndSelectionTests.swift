@@ -1,3 +1,4 @@
+import KubernetesClient
 import Testing
 @testable import WasmOperator
 
