@@ -50,8 +50,8 @@ extension OperatorConfiguration {
         }
         let names = flags.runtimes.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ConfigurationError("--runtimes must name at least one runtime") }
-        let runtimes: [RuntimeDefinition]
-        do { runtimes = try RuntimeCatalog.default.resolve(names) } catch { throw ConfigurationError(error.description) }
+        let runtimes: [WasmRuntime]
+        do { runtimes = try KnownWasmRuntimes.default.resolve(names) } catch { throw ConfigurationError(error.description) }
 
         self.init(installerImage: image, namespace: namespace, runtimes: runtimes)
         kubeconfig = flags.kubeconfig

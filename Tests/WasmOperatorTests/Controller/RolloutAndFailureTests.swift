@@ -71,7 +71,7 @@ import Testing
         try harness.startOperator(OperatorHarness.configuration {
             $0.maxParallel = 2
             $0.installerImage = "ghcr.io/kwasm/installer:v2"
-            $0.runtimes = try! RuntimeCatalog.default.resolve(["spin", "wasmtime", "wasmedge"])
+            $0.runtimes = try! KnownWasmRuntimes.default.resolve(["spin", "wasmtime", "wasmedge"])
         })
         await eventually("re-provisioned with the new spec", timeout: .seconds(30)) {
             names.allSatisfy {
@@ -91,7 +91,7 @@ import Testing
         let first = try harness.startOperator()
         await eventually("RuntimeClasses") { harness.runtimeClasses() == ["spin", "wasmtime"] }
         await harness.stop(first)
-        try harness.startOperator(OperatorHarness.configuration { $0.runtimes = try! RuntimeCatalog.default.resolve(["wasmtime", "crun-wasmedge"]) })
+        try harness.startOperator(OperatorHarness.configuration { $0.runtimes = try! KnownWasmRuntimes.default.resolve(["wasmtime", "crun-wasmedge"]) })
         await eventually("spin removed, crun added") { harness.runtimeClasses() == ["crun", "wasmtime"] }
     }
 
