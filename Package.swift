@@ -85,6 +85,7 @@ var targets: [Target] = [
         dependencies: [
             "KubernetesClient",
             "KubernetesRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
