@@ -14,7 +14,8 @@ extension LabelSelector {
 
     func matches(object: JSONValue) -> Bool {
         if requirements.isEmpty { return true }
-        let labels = object["metadata"]?["labels"]?.objectValue ?? [:]
-        return matches(labels.compactMapValues(\.stringValue))
+        let labels = object["metadata"]?["labels"]
+        // Evaluated for every object of a list and every watch event: read in place, copy nothing.
+        return matches { labels?[$0]?.stringValue }
     }
 }

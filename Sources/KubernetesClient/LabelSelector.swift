@@ -46,14 +46,19 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
     }
 
     public func matches(_ labels: [String: String]) -> Bool {
+        matches { labels[$0] }
+    }
+
+    /// Matches labels kept in another form (e.g. JSON), read one key at a time without copying.
+    public func matches(label value: (_ key: String) -> String?) -> Bool {
         requirements.allSatisfy { requirement in
             switch requirement {
-            case .equals(let key, let value): return labels[key] == value
-            case .notEquals(let key, let value): return labels[key] != value
-            case .in(let key, let values): return labels[key].map(values.contains) ?? false
-            case .notIn(let key, let values): return labels[key].map { !values.contains($0) } ?? true
-            case .exists(let key): return labels[key] != nil
-            case .doesNotExist(let key): return labels[key] == nil
+            case .equals(let key, let expected): return value(key) == expected
+            case .notEquals(let key, let expected): return value(key) != expected
+            case .in(let key, let values): return value(key).map(values.contains) ?? false
+            case .notIn(let key, let values): return value(key).map { !values.contains($0) } ?? true
+            case .exists(let key): return value(key) != nil
+            case .doesNotExist(let key): return value(key) == nil
             }
         }
     }
