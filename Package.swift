@@ -41,6 +41,7 @@ var targets: [Target] = [
     .target(
         name: "FakeKubernetesAPI",
         dependencies: [
+            "KubernetesClient",  // the shared LabelSelector
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -84,6 +85,7 @@ var targets: [Target] = [
         dependencies: [
             "KubernetesClient",
             "KubernetesRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -151,23 +151,7 @@ public final class SimulatedCluster: Sendable {
             }
         }
         let podName = "\(name.prefix(57))-\(String(UInt32.random(in: 0...UInt32.max), radix: 36).prefix(5))"
-        let template = job["spec"]?["template"]
-        var labels = template?["metadata"]?["labels"]?.objectValue ?? [:]
-        labels["job-name"] = .string(name)
-        labels["batch.kubernetes.io/job-name"] = .string(name)
-        var metadata: [String: JSONValue] = [
-            "name": .string(podName), "namespace": .string(namespace), "labels": .object(labels),
-            "ownerReferences": [[
-                "apiVersion": "batch/v1", "kind": "Job", "name": .string(name),
-                "uid": job["metadata"]?["uid"] ?? .string(""), "controller": true, "blockOwnerDeletion": true,
-            ]],
-        ]
-        if let annotations = template?["metadata"]?["annotations"] { metadata["annotations"] = annotations }
-        let pod: JSONValue = [
-            "apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata),
-            "spec": template?["spec"] ?? [:],
-            "status": ["phase": "Running", "containerStatuses": [["name": "installer", "ready": true, "state": ["running": ["startedAt": .string(Self.now())]]]]],
-        ]
+        let pod = Self.installerPod(named: podName, of: job, request: request)
         do {
             try api.create(.pods, pod, namespace: namespace)
             try api.modify(.jobs, namespace: namespace, name: name) { job in
@@ -192,36 +176,70 @@ public final class SimulatedCluster: Sendable {
             return
         }
         do {
-            var terminated: [String: JSONValue] = [
-                "exitCode": .int(Int64(exitCode)), "reason": exitCode == 0 ? "Completed" : "Error",
-                "finishedAt": .string(finished),
-            ]
-            if let message { terminated["message"] = .string(message) }
-            try api.modify(.pods, namespace: namespace, name: podName) { pod in
-                pod["status"] = [
-                    "phase": exitCode == 0 ? "Succeeded" : "Failed",
-                    "containerStatuses": [["name": "installer", "ready": false, "state": ["terminated": .object(terminated)]]],
-                ]
-            }
-            try api.modify(.jobs, namespace: namespace, name: name) { job in
-                var status: [String: JSONValue] = [
-                    "startTime": job["status"]?["startTime"] ?? .string(finished),
-                    "conditions": [[
-                        "type": .string(type), "status": "True", "lastTransitionTime": .string(finished),
-                        "reason": reason.isEmpty ? .null : .string(reason),
-                    ].compactMapValues { $0.isNull ? nil : $0 }.jsonObject],
-                ]
-                if type == "Complete" {
-                    status["succeeded"] = 1
-                    status["completionTime"] = .string(finished)
-                } else {
-                    status["failed"] = 1
-                }
-                job["status"] = .object(status)
-            }
+            try record(
+                exit: exitCode, message: message, condition: (type, reason), at: finished, job: name, pod: podName,
+                namespace: namespace)
             if publishRuntimeHandlers, exitCode == 0, let message { try publishHandlers(node: request.nodeName, report: message) }
         } catch {
             // Deleted mid-run (node gone, Job deleted): nothing to report.
+        }
+    }
+
+    /// The Pod the Job controller would create for `job`, already running on its node.
+    static func installerPod(named podName: String, of job: JSONValue, request: InstallerJobRequest) -> JSONValue {
+        let name = request.jobName, namespace = request.namespace
+        let template = job["spec"]?["template"]
+        var labels = template?["metadata"]?["labels"]?.objectValue ?? [:]
+        labels["job-name"] = .string(name)
+        labels["batch.kubernetes.io/job-name"] = .string(name)
+        var metadata: [String: JSONValue] = [
+            "name": .string(podName), "namespace": .string(namespace), "labels": .object(labels),
+            "ownerReferences": [[
+                "apiVersion": "batch/v1", "kind": "Job", "name": .string(name),
+                "uid": job["metadata"]?["uid"] ?? .string(""), "controller": true, "blockOwnerDeletion": true,
+            ]],
+        ]
+        if let annotations = template?["metadata"]?["annotations"] { metadata["annotations"] = annotations }
+        return [
+            "apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata),
+            "spec": template?["spec"] ?? [:],
+            "status": ["phase": "Running", "containerStatuses": [["name": "installer", "ready": true, "state": ["running": ["startedAt": .string(Self.now())]]]]],
+        ]
+    }
+
+    /// The container's exit on the Pod and the finished condition on the Job, as the kubelet and
+    /// the Job controller write them.
+    func record(
+        exit exitCode: Int32, message: String?, condition: (type: String, reason: String), at finished: String,
+        job name: String, pod podName: String, namespace: String
+    ) throws {
+        let (type, reason) = condition
+        var terminated: [String: JSONValue] = [
+            "exitCode": .int(Int64(exitCode)), "reason": exitCode == 0 ? "Completed" : "Error",
+            "finishedAt": .string(finished),
+        ]
+        if let message { terminated["message"] = .string(message) }
+        try api.modify(.pods, namespace: namespace, name: podName) { pod in
+            pod["status"] = [
+                "phase": exitCode == 0 ? "Succeeded" : "Failed",
+                "containerStatuses": [["name": "installer", "ready": false, "state": ["terminated": .object(terminated)]]],
+            ]
+        }
+        try api.modify(.jobs, namespace: namespace, name: name) { job in
+            var status: [String: JSONValue] = [
+                "startTime": job["status"]?["startTime"] ?? .string(finished),
+                "conditions": [[
+                    "type": .string(type), "status": "True", "lastTransitionTime": .string(finished),
+                    "reason": reason.isEmpty ? .null : .string(reason),
+                ].compactMapValues { $0.isNull ? nil : $0 }.jsonObject],
+            ]
+            if type == "Complete" {
+                status["succeeded"] = 1
+                status["completionTime"] = .string(finished)
+            } else {
+                status["failed"] = 1
+            }
+            job["status"] = .object(status)
         }
     }
 

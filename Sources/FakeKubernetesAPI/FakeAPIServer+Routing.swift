@@ -1,4 +1,5 @@
 import Foundation
+import KubernetesClient
 
 extension FakeAPIServer {
     /// Answers one HTTP request: faults first, then authentication, then discovery or the
@@ -84,33 +85,9 @@ extension FakeAPIServer {
                 try store.getLocked(resource, namespace: namespace, name: path.name!)
             })
         case "list":
-            var query = ListQuery(namespace: namespace)
-            query.labels = try LabelSelector(parsing: params["labelSelector"] ?? "")
-            query.fields = try FieldSelector(parsing: params["fieldSelector"] ?? "", resource: resource)
-            if let limit = params["limit"] {
-                guard let value = Int(limit), value >= 0 else { throw .badRequest("invalid limit: \(limit)") }
-                query.limit = value
-            }
-            query.continueToken = params["continue"]
-            query.resourceVersion = params["resourceVersion"]
-            query.resourceVersionMatch = params["resourceVersionMatch"]
-            return .json(200, try store.withLock { () throws(APIError) -> JSONValue in try store.listLocked(resource, query) })
+            return try answerList(resource, namespace: namespace, params: params)
         case "watch":
-            var query = WatchQuery(namespace: namespace)
-            query.labels = try LabelSelector(parsing: params["labelSelector"] ?? "")
-            var fieldText = params["fieldSelector"] ?? ""
-            if let name = path.name { fieldText += (fieldText.isEmpty ? "" : ",") + "metadata.name=\(name)" }
-            query.fields = try FieldSelector(parsing: fieldText, resource: resource)
-            query.resourceVersion = params["resourceVersion"]
-            query.allowBookmarks = params.flag("allowWatchBookmarks")
-            query.sendInitialEvents = params.flag("sendInitialEvents")
-            var timeout: Duration? = nil
-            if let text = params["timeoutSeconds"] {
-                guard let seconds = Int(text), seconds >= 0 else { throw .badRequest("invalid timeoutSeconds: \(text)") }
-                if seconds > 0 { timeout = .seconds(seconds) }
-            }
-            let opened = store.withLock { store.watchLocked(resource, query, drop: drop) }
-            return .watch(stream: opened.stream, timeout: timeout, cancel: opened.finish)
+            return try answerWatch(resource, path: path, params: params, drop: drop)
         case "create":
             guard path.name == nil, path.subresource == nil else { throw .methodNotAllowed("POST is not allowed here") }
             let body = try parseBody(request)
@@ -127,86 +104,138 @@ extension FakeAPIServer {
             })
         case "patch":
             guard let name = path.name else { throw .methodNotAllowed("PATCH needs a name") }
-            let contentType = (request.header("Content-Type") ?? "").split(separator: ";").first.map {
-                $0.trimmingCharacters(in: .whitespaces).lowercased()
-            } ?? ""
-            switch contentType {
-            case "application/merge-patch+json":
-                let patch = try parseBody(request)
-                return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
-                    try store.mergePatchLocked(resource, namespace: namespace, name: name, patch: patch, scope: scope)
-                })
-            case "application/json-patch+json":
-                let patch = try parseBody(request)
-                return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
-                    try store.jsonPatchLocked(resource, namespace: namespace, name: name, patch: patch, scope: scope)
-                })
-            case "application/apply-patch+yaml", "application/apply-patch+json":
-                guard let manager = params["fieldManager"], !manager.isEmpty else {
-                    throw APIError(
-                        code: 422, reason: "Invalid",
-                        message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
-                        kind: "PatchOptions",
-                        causes: [APIError.invalidCause("fieldManager", "Required value: is required for apply patch", reason: "FieldValueRequired")])
-                }
-                let config = try parseBody(request, yamlAllowed: true)
-                let existed = store.withLock { store.tables[resource.id]?.objects[ObjectStore.key(namespace: resource.namespaced ? namespace : nil, name: name)] != nil }
-                let result = try store.withLock { () throws(APIError) -> JSONValue in
-                    try store.applyLocked(
-                        resource, namespace: namespace, name: name, config: config, manager: manager,
-                        force: params.flag("force"), scope: scope)
-                }
-                return .json(existed ? 200 : 201, result)
-            default:
-                throw .unsupportedMediaType(contentType)
-            }
+            return try answerPatch(request, resource, namespace: namespace, name: name, scope: scope, params: params)
         case "delete":
-            var propagation = params["propagationPolicy"].flatMap(PropagationPolicy.init(rawValue:))
-            if let text = params["propagationPolicy"], propagation == nil {
-                throw .badRequest("invalid propagationPolicy: \(text)")
-            }
-            var uid: String? = nil
-            var rv: String? = nil
-            if !request.body.isEmpty {
-                let options = try parseBody(request)
-                if let text = options["propagationPolicy"]?.stringValue {
-                    guard let policy = PropagationPolicy(rawValue: text) else {
-                        throw .badRequest("invalid propagationPolicy: \(text)")
-                    }
-                    propagation = policy
-                }
-                if options["orphanDependents"]?.boolValue == true { propagation = .orphan }
-                uid = options["preconditions"]?["uid"]?.stringValue
-                rv = options["preconditions"]?["resourceVersion"]?.stringValue
-            }
-            return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
-                try store.deleteLocked(
-                    resource, namespace: namespace, name: path.name!, propagation: propagation, preconditionUID: uid,
-                    preconditionResourceVersion: rv)
-            })
+            return try answerDelete(request, resource, namespace: namespace, name: path.name!, params: params)
         case "deletecollection":
-            var query = ListQuery(namespace: namespace)
-            query.labels = try LabelSelector(parsing: params["labelSelector"] ?? "")
-            query.fields = try FieldSelector(parsing: params["fieldSelector"] ?? "", resource: resource)
-            let propagation = params["propagationPolicy"].flatMap(PropagationPolicy.init(rawValue:))
-            return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
-                var list = try store.listLocked(resource, query)
-                var deleted: [JSONValue] = []
-                for item in list["items"]?.arrayValue ?? [] {
-                    let meta = item["metadata"]
-                    if let object = try? store.deleteLocked(
-                        resource, namespace: meta?["namespace"]?.stringValue, name: meta?["name"]?.stringValue ?? "",
-                        propagation: propagation)
-                    {
-                        deleted.append(object)
-                    }
-                }
-                list["items"] = .array(deleted)
-                return list
-            })
+            return try answerDeleteCollection(resource, namespace: namespace, params: params)
         default:
             throw .methodNotAllowed("\(request.method) is not supported")
         }
+    }
+
+    private func answerList(_ resource: ResourceDescriptor, namespace: String?, params: QueryParameters) throws(APIError) -> HTTPAnswer {
+        var query = ListQuery(namespace: namespace)
+        query.labels = try LabelSelector.query(params["labelSelector"] ?? "")
+        query.fields = try FieldSelector(parsing: params["fieldSelector"] ?? "", resource: resource)
+        if let limit = params["limit"] {
+            guard let value = Int(limit), value >= 0 else { throw .badRequest("invalid limit: \(limit)") }
+            query.limit = value
+        }
+        query.continueToken = params["continue"]
+        query.resourceVersion = params["resourceVersion"]
+        query.resourceVersionMatch = params["resourceVersionMatch"]
+        return .json(200, try store.withLock { () throws(APIError) -> JSONValue in try store.listLocked(resource, query) })
+    }
+
+    private func answerWatch(
+        _ resource: ResourceDescriptor, path: ResourcePath, params: QueryParameters, drop: @escaping @Sendable () -> Void
+    ) throws(APIError) -> HTTPAnswer {
+        let namespace = path.namespace
+        var query = WatchQuery(namespace: namespace)
+        query.labels = try LabelSelector.query(params["labelSelector"] ?? "")
+        var fieldText = params["fieldSelector"] ?? ""
+        if let name = path.name { fieldText += (fieldText.isEmpty ? "" : ",") + "metadata.name=\(name)" }
+        query.fields = try FieldSelector(parsing: fieldText, resource: resource)
+        query.resourceVersion = params["resourceVersion"]
+        query.allowBookmarks = params.flag("allowWatchBookmarks")
+        query.sendInitialEvents = params.flag("sendInitialEvents")
+        var timeout: Duration? = nil
+        if let text = params["timeoutSeconds"] {
+            guard let seconds = Int(text), seconds >= 0 else { throw .badRequest("invalid timeoutSeconds: \(text)") }
+            if seconds > 0 { timeout = .seconds(seconds) }
+        }
+        let opened = store.withLock { store.watchLocked(resource, query, drop: drop) }
+        return .watch(stream: opened.stream, timeout: timeout, cancel: opened.finish)
+    }
+
+    private func answerPatch(
+        _ request: HTTPRequest, _ resource: ResourceDescriptor, namespace: String?, name: String, scope: WriteScope,
+        params: QueryParameters
+    ) throws(APIError) -> HTTPAnswer {
+        let contentType = (request.header("Content-Type") ?? "").split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        switch contentType {
+        case "application/merge-patch+json":
+            let patch = try parseBody(request)
+            return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
+                try store.mergePatchLocked(resource, namespace: namespace, name: name, patch: patch, scope: scope)
+            })
+        case "application/json-patch+json":
+            let patch = try parseBody(request)
+            return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
+                try store.jsonPatchLocked(resource, namespace: namespace, name: name, patch: patch, scope: scope)
+            })
+        case "application/apply-patch+yaml", "application/apply-patch+json":
+            guard let manager = params["fieldManager"], !manager.isEmpty else {
+                throw APIError(
+                    code: 422, reason: "Invalid",
+                    message: "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+                    kind: "PatchOptions",
+                    causes: [APIError.invalidCause("fieldManager", "Required value: is required for apply patch", reason: "FieldValueRequired")])
+            }
+            let config = try parseBody(request, yamlAllowed: true)
+            let existed = store.withLock { store.tables[resource.id]?.objects[ObjectStore.key(namespace: resource.namespaced ? namespace : nil, name: name)] != nil }
+            let result = try store.withLock { () throws(APIError) -> JSONValue in
+                try store.applyLocked(
+                    resource, namespace: namespace, name: name, config: config, manager: manager,
+                    force: params.flag("force"), scope: scope)
+            }
+            return .json(existed ? 200 : 201, result)
+        default:
+            throw .unsupportedMediaType(contentType)
+        }
+    }
+
+    private func answerDelete(
+        _ request: HTTPRequest, _ resource: ResourceDescriptor, namespace: String?, name: String, params: QueryParameters
+    ) throws(APIError) -> HTTPAnswer {
+        var propagation = params["propagationPolicy"].flatMap(PropagationPolicy.init(rawValue:))
+        if let text = params["propagationPolicy"], propagation == nil {
+            throw .badRequest("invalid propagationPolicy: \(text)")
+        }
+        var uid: String? = nil
+        var rv: String? = nil
+        if !request.body.isEmpty {
+            let options = try parseBody(request)
+            if let text = options["propagationPolicy"]?.stringValue {
+                guard let policy = PropagationPolicy(rawValue: text) else {
+                    throw .badRequest("invalid propagationPolicy: \(text)")
+                }
+                propagation = policy
+            }
+            if options["orphanDependents"]?.boolValue == true { propagation = .orphan }
+            uid = options["preconditions"]?["uid"]?.stringValue
+            rv = options["preconditions"]?["resourceVersion"]?.stringValue
+        }
+        return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
+            try store.deleteLocked(
+                resource, namespace: namespace, name: name, propagation: propagation, preconditionUID: uid,
+                preconditionResourceVersion: rv)
+        })
+    }
+
+    private func answerDeleteCollection(_ resource: ResourceDescriptor, namespace: String?, params: QueryParameters) throws(APIError) -> HTTPAnswer {
+        var query = ListQuery(namespace: namespace)
+        query.labels = try LabelSelector.query(params["labelSelector"] ?? "")
+        query.fields = try FieldSelector(parsing: params["fieldSelector"] ?? "", resource: resource)
+        let propagation = params["propagationPolicy"].flatMap(PropagationPolicy.init(rawValue:))
+        return .json(200, try store.withLock { () throws(APIError) -> JSONValue in
+            var list = try store.listLocked(resource, query)
+            var deleted: [JSONValue] = []
+            for item in list["items"]?.arrayValue ?? [] {
+                let meta = item["metadata"]
+                if let object = try? store.deleteLocked(
+                    resource, namespace: meta?["namespace"]?.stringValue, name: meta?["name"]?.stringValue ?? "",
+                    propagation: propagation)
+                {
+                    deleted.append(object)
+                }
+            }
+            list["items"] = .array(deleted)
+            return list
+        })
     }
 
     private func parseBody(_ request: HTTPRequest, yamlAllowed: Bool = false) throws(APIError) -> JSONValue {

@@ -1,4 +1,5 @@
 import Foundation
+import KubernetesClient
 
 /// An in-process fake kube-apiserver speaking real HTTP/1.1 (optionally HTTPS with client
 /// certificates), independent of the project's client so it catches the client's bugs.
@@ -171,7 +172,7 @@ public final class FakeAPIServer: Sendable {
         throws(APIError) -> [JSONValue]
     {
         var query = ListQuery(namespace: namespace)
-        if let labelSelector { query.labels = try LabelSelector(parsing: labelSelector) }
+        if let labelSelector { query.labels = try LabelSelector.query(labelSelector) }
         let list = try store.withLock { () throws(APIError) -> JSONValue in try store.listLocked(resource, query) }
         return list["items"]?.arrayValue ?? []
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KubernetesClient
 
 /// Parameters of a list request.
 struct ListQuery: Sendable {

@@ -1,3 +1,5 @@
+import KubernetesClient
+
 /// Parameters of a watch request.
 struct WatchQuery: Sendable {
     var namespace: String?

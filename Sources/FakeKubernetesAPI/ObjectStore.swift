@@ -1,4 +1,5 @@
 import Foundation
+import KubernetesClient
 
 /// One object as stored, with the field sets of the managers that applied it.
 struct StoredObject: Sendable {

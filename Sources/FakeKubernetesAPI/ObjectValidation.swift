@@ -115,57 +115,17 @@ enum ObjectValidation {
                 causes.append(APIError.invalidCause("metadata.labels", "Invalid value: must be an object of strings"))
                 return causes
             }
-            for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
-                if let problem = qualifiedNameProblem(key) {
-                    causes.append(APIError.invalidCause("metadata.labels", "Invalid value: \"\(key)\": \(problem)"))
-                }
-                guard let text = value.stringValue else {
-                    causes.append(APIError.invalidCause("metadata.labels", "Invalid value: label \(key) must be a string"))
-                    continue
-                }
-                if let problem = labelValueProblem(text) {
-                    causes.append(APIError.invalidCause("metadata.labels", "Invalid value: \"\(text)\": \(problem)"))
-                }
-            }
+            causes += labelProblems(labels)
         }
         if let annotations = metadata["annotations"] {
             guard let annotations = annotations.objectValue else {
                 causes.append(APIError.invalidCause("metadata.annotations", "Invalid value: must be an object of strings"))
                 return causes
             }
-            var total = 0
-            for (key, value) in annotations.sorted(by: { $0.key < $1.key }) {
-                if let problem = qualifiedNameProblem(key.lowercased()) {
-                    causes.append(APIError.invalidCause("metadata.annotations", "Invalid value: \"\(key)\": \(problem)"))
-                }
-                guard let text = value.stringValue else {
-                    causes.append(APIError.invalidCause("metadata.annotations", "Invalid value: annotation \(key) must be a string"))
-                    continue
-                }
-                total += key.utf8.count + text.utf8.count
-            }
-            if total > maxAnnotationsBytes {
-                causes.append(
-                    APIError.invalidCause(
-                        "metadata.annotations", "Too long: must have at most \(maxAnnotationsBytes) bytes", reason: "FieldValueTooLong"))
-            }
+            causes += annotationProblems(annotations)
         }
         if let owners = metadata["ownerReferences"] {
-            let list = owners.arrayValue ?? []
-            var controllers = 0
-            for (index, owner) in list.enumerated() {
-                for field in ["apiVersion", "kind", "name", "uid"] where (owner[field]?.stringValue ?? "").isEmpty {
-                    causes.append(
-                        APIError.invalidCause(
-                            "metadata.ownerReferences[\(index)].\(field)", "Required value", reason: "FieldValueRequired"))
-                }
-                if owner["controller"]?.boolValue == true { controllers += 1 }
-            }
-            if controllers > 1 {
-                causes.append(
-                    APIError.invalidCause(
-                        "metadata.ownerReferences", "Invalid value: Only one reference can have Controller set to true"))
-            }
+            causes += ownerReferenceProblems(owners.arrayValue ?? [])
         }
         if let finalizers = metadata["finalizers"] {
             for (index, f) in (finalizers.arrayValue ?? []).enumerated() {
@@ -175,6 +135,65 @@ enum ObjectValidation {
                     continue
                 }
             }
+        }
+        return causes
+    }
+
+    private static func labelProblems(_ labels: [String: JSONValue]) -> [APIError.Cause] {
+        var causes: [APIError.Cause] = []
+        for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
+            if let problem = qualifiedNameProblem(key) {
+                causes.append(APIError.invalidCause("metadata.labels", "Invalid value: \"\(key)\": \(problem)"))
+            }
+            guard let text = value.stringValue else {
+                causes.append(APIError.invalidCause("metadata.labels", "Invalid value: label \(key) must be a string"))
+                continue
+            }
+            if let problem = labelValueProblem(text) {
+                causes.append(APIError.invalidCause("metadata.labels", "Invalid value: \"\(text)\": \(problem)"))
+            }
+        }
+        return causes
+    }
+
+    /// Keys must be qualified names (any case); keys and values together at most 256 KiB.
+    private static func annotationProblems(_ annotations: [String: JSONValue]) -> [APIError.Cause] {
+        var causes: [APIError.Cause] = []
+        var total = 0
+        for (key, value) in annotations.sorted(by: { $0.key < $1.key }) {
+            if let problem = qualifiedNameProblem(key.lowercased()) {
+                causes.append(APIError.invalidCause("metadata.annotations", "Invalid value: \"\(key)\": \(problem)"))
+            }
+            guard let text = value.stringValue else {
+                causes.append(APIError.invalidCause("metadata.annotations", "Invalid value: annotation \(key) must be a string"))
+                continue
+            }
+            total += key.utf8.count + text.utf8.count
+        }
+        if total > maxAnnotationsBytes {
+            causes.append(
+                APIError.invalidCause(
+                    "metadata.annotations", "Too long: must have at most \(maxAnnotationsBytes) bytes", reason: "FieldValueTooLong"))
+        }
+        return causes
+    }
+
+    /// Every reference names its owner fully; at most one is the controller.
+    private static func ownerReferenceProblems(_ list: [JSONValue]) -> [APIError.Cause] {
+        var causes: [APIError.Cause] = []
+        var controllers = 0
+        for (index, owner) in list.enumerated() {
+            for field in ["apiVersion", "kind", "name", "uid"] where (owner[field]?.stringValue ?? "").isEmpty {
+                causes.append(
+                    APIError.invalidCause(
+                        "metadata.ownerReferences[\(index)].\(field)", "Required value", reason: "FieldValueRequired"))
+            }
+            if owner["controller"]?.boolValue == true { controllers += 1 }
+        }
+        if controllers > 1 {
+            causes.append(
+                APIError.invalidCause(
+                    "metadata.ownerReferences", "Invalid value: Only one reference can have Controller set to true"))
         }
         return causes
     }

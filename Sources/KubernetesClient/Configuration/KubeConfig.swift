@@ -225,48 +225,58 @@ extension ClientConfiguration {
             guard let user = config.users?.first(where: { $0.name == userName })?.user else {
                 throw fail("user \"\(userName)\" (of context \"\(contextName)\") not found")
             }
-            let userDirectory = directory("user", userName)
-            tls.clientCertificatePEM = try material(
-                data: user.clientCertificateData, path: user.clientCertificate,
-                field: "user \"\(userName)\": client-certificate", directory: userDirectory, fail: fail)
-            tls.clientKeyPEM = try material(
-                data: user.clientKeyData, path: user.clientKey, field: "user \"\(userName)\": client-key",
-                directory: userDirectory, fail: fail)
-            if tls.clientCertificatePEM != nil && tls.clientKeyPEM == nil {
-                throw fail("user \"\(userName)\": client-certificate is set but client-key(-data) is missing")
-            }
-            if tls.clientKeyPEM != nil && tls.clientCertificatePEM == nil {
-                throw fail("user \"\(userName)\": client-key is set but client-certificate(-data) is missing")
-            }
-            if let token = user.token, !token.isEmpty {
-                credentials = .token(token)
-            } else if let tokenFile = user.tokenFile, !tokenFile.isEmpty {
-                let path = absolute(tokenFile, directory: userDirectory)
-                guard FileManager.default.isReadableFile(atPath: path) else {
-                    throw fail("user \"\(userName)\": tokenFile \(path) is not readable")
-                }
-                credentials = .tokenFile(path: path)
-            } else if let exec = user.exec {
-                guard let command = exec.command, !command.isEmpty else {
-                    throw fail("user \"\(userName)\": exec: field 'command' is missing")
-                }
-                let apiVersion = exec.apiVersion ?? ""
-                guard apiVersion.hasPrefix("client.authentication.k8s.io/") else {
-                    throw fail("user \"\(userName)\": exec: field 'apiVersion' is missing or unsupported (\"\(apiVersion)\")")
-                }
-                credentials = .exec(
-                    ExecConfig(
-                        apiVersion: apiVersion, command: command, args: exec.args ?? [],
-                        env: Dictionary((exec.env ?? []).map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
-                        installHint: exec.installHint, baseDirectory: userDirectory))
-            } else if let username = user.username, let password = user.password {
-                credentials = .basic(username: username, password: password)
-            } else if user.authProvider != nil {
-                throw fail("user \"\(userName)\": auth-provider plugins are not supported; use an exec plugin")
-            }
+            credentials = try userCredentials(
+                user, named: userName, directory: directory("user", userName), tls: &tls, fail: fail)
         }
         let namespace = context.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         return ClientConfiguration(server: server, tls: tls, credentials: credentials, defaultNamespace: namespace)
+    }
+
+    /// The client certificate (into `tls`) and the credentials of the kubeconfig user `name`.
+    private static func userCredentials(
+        _ user: KubeConfig.User, named name: String, directory: String, tls: inout TLSOptions,
+        fail: (String) -> KubernetesClientError
+    ) throws -> Credentials {
+        var credentials = Credentials.none
+        tls.clientCertificatePEM = try material(
+            data: user.clientCertificateData, path: user.clientCertificate,
+            field: "user \"\(name)\": client-certificate", directory: directory, fail: fail)
+        tls.clientKeyPEM = try material(
+            data: user.clientKeyData, path: user.clientKey, field: "user \"\(name)\": client-key",
+            directory: directory, fail: fail)
+        if tls.clientCertificatePEM != nil && tls.clientKeyPEM == nil {
+            throw fail("user \"\(name)\": client-certificate is set but client-key(-data) is missing")
+        }
+        if tls.clientKeyPEM != nil && tls.clientCertificatePEM == nil {
+            throw fail("user \"\(name)\": client-key is set but client-certificate(-data) is missing")
+        }
+        if let token = user.token, !token.isEmpty {
+            credentials = .token(token)
+        } else if let tokenFile = user.tokenFile, !tokenFile.isEmpty {
+            let path = absolute(tokenFile, directory: directory)
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw fail("user \"\(name)\": tokenFile \(path) is not readable")
+            }
+            credentials = .tokenFile(path: path)
+        } else if let exec = user.exec {
+            guard let command = exec.command, !command.isEmpty else {
+                throw fail("user \"\(name)\": exec: field 'command' is missing")
+            }
+            let apiVersion = exec.apiVersion ?? ""
+            guard apiVersion.hasPrefix("client.authentication.k8s.io/") else {
+                throw fail("user \"\(name)\": exec: field 'apiVersion' is missing or unsupported (\"\(apiVersion)\")")
+            }
+            credentials = .exec(
+                ExecConfig(
+                    apiVersion: apiVersion, command: command, args: exec.args ?? [],
+                    env: Dictionary((exec.env ?? []).map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
+                    installHint: exec.installHint, baseDirectory: directory))
+        } else if let username = user.username, let password = user.password {
+            credentials = .basic(username: username, password: password)
+        } else if user.authProvider != nil {
+            throw fail("user \"\(name)\": auth-provider plugins are not supported; use an exec plugin")
+        }
+        return credentials
     }
 
     private static func absolute(_ path: String, directory: String) -> String {

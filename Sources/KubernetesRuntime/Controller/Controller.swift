@@ -7,6 +7,9 @@ import Synchronization
 ///
 /// Objects come from a ``Store`` kept current by a ``Watcher``; the reconciler gets the cached
 /// object and the shared `context` (where side effects live: client, recorder, settings).
+/// Reconciling starts only once the primary store and every cache passed to
+/// ``waitsForSync(of:)`` hold a complete list (controller-runtime's `WaitForCacheSync`), so a
+/// reconciler never plans from a half-filled cache.
 /// Keys reach the work queue from the primary kind's events, from owned objects (their
 /// `ownerReferences` name the primary object) and from mapped kinds (a closure names the
 /// primary objects affected). At most `maxConcurrency` reconciles run at once, never two for
@@ -15,13 +18,15 @@ import Synchronization
 /// With a ``LeaderElector`` the controller reconciles only while this process leads: on
 /// acquiring leadership it reconciles every cached object, on losing it it cancels the running
 /// reconciles and waits. On graceful shutdown it stops taking work and lets running reconciles
-/// finish.
+/// finish. Each reconcile is counted and timed for the ``ReconcileObserver`` (controller-runtime's
+/// `reconcileHandler`), so reconcilers carry no metrics code.
 ///
 /// ```swift
-/// var controller = Controller(store: nodes, context: context, reconcile: reconcileNode, errorPolicy: { _, _, _ in .requeueWithBackoff })
-/// controller.watches(Watcher<Node>(client: client))   // fills `nodes`
+/// let nodes = StoreWriter<Node>()
+/// var controller = Controller(store: nodes.store, context: context, reconcile: reconcileNode, errorPolicy: { _, _, _ in .requeueWithBackoff })
+/// controller.watches(Watcher<Node>(client: client).reflect(into: nodes))
 /// controller.owns(Watcher<Job>(client: client, namespace: "kwasm"))
-/// controller.watches(Watcher<RuntimeClass>(client: client)) { _ in nodes.keys }
+/// controller.watches(Watcher<Lease>(client: client)) { lease in [ObjectKey(name: lease.spec?.holderIdentity ?? "")] }
 /// ```
 public struct Controller<Object: KubernetesResource, Context: Sendable>: Service {
     public typealias Reconcile = @Sendable (_ object: Object, _ context: Context) async throws -> ReconcileAction
@@ -32,28 +37,37 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
     public let store: Store<Object>
     public let context: Context
     public let maxConcurrency: Int
+    /// The `controller` label of the reconcile metrics.
+    public let name: String
     private let reconcile: Reconcile
     private let errorPolicy: ErrorPolicy<Object, Context>
     private let elector: LeaderElector?
     private let logger: Logger
+    private let observer: (any ReconcileObserver)?
     private var triggers: [Trigger] = []
+    private var caches: [any SyncableCache]
     /// The queue of the current leadership term, shared with the triggers.
     private let queueBox = LockedBox<WorkQueue<ObjectKey>?>(nil)
 
     /// - Parameters:
     ///   - store: the primary kind's cache; feed it with `watches(_:)` and a `Watcher.reflect(into:)`.
+    ///   - name: the `controller` label of the reconcile metrics; the kind's name by default.
     ///   - elector: reconcile only while it leads; `nil` always reconciles.
+    ///   - observer: told about every reconcile (count, duration, failure).
     ///   - errorPolicy: what to do when `reconcile` throws.
     public init(
-        store: Store<Object>, context: Context, maxConcurrency: Int = 4, elector: LeaderElector? = nil,
-        logger: Logger = Logger(label: "kubernetes-runtime.controller"),
+        store: Store<Object>, context: Context, name: String? = nil, maxConcurrency: Int = 4, elector: LeaderElector? = nil,
+        observer: (any ReconcileObserver)? = nil, logger: Logger = Logger(label: "kubernetes-runtime.controller"),
         reconcile: @escaping Reconcile,
         errorPolicy: @escaping ErrorPolicy<Object, Context> = { _, _, _ in .requeueWithBackoff }
     ) {
         self.store = store
         self.context = context
         self.maxConcurrency = maxConcurrency
+        self.name = name ?? Object.resource.kind.lowercased()
         self.elector = elector
+        self.observer = observer
+        self.caches = [store]
         var logger = logger
         logger[metadataKey: "controller"] = "\(Object.resource.kind)"
         self.logger = logger
@@ -68,9 +82,9 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
         triggers.append(Self.trigger(events) { [ObjectKey($0)] })
     }
 
-    /// Watches the primary kind: reflects `watcher` into ``store`` and reconciles what changes.
-    public mutating func watches(_ watcher: Watcher<Object>) {
-        triggers.append(Self.trigger(watcher.reflect(into: store)) { [ObjectKey($0)] })
+    /// Starts reconciling only once `caches` (read by the reconciler) have synced too.
+    public mutating func waitsForSync(of caches: [any SyncableCache]) {
+        self.caches += caches
     }
 
     /// Reconciles the owners (by `ownerReferences` of kind `Object`) of the objects in `events`.
@@ -166,6 +180,9 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
 
     /// One term of work: a fresh queue seeded with every cached key, run until it drains.
     private func runQueue() async {
+        // Not before the caches hold a complete list: a reconcile would plan from a partial one.
+        // Keys of events until then are not lost: the queue is seeded from the store below.
+        guard await cachesSynced() else { return }
         let queue = WorkQueue<ObjectKey>(maxConcurrency: maxConcurrency)
         queueBox.value = queue
         defer { queueBox.value = nil }
@@ -179,6 +196,14 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
         } onGracefulShutdown: {
             queue.shutDown()
         }
+    }
+
+    /// Waits for every cache; false when graceful shutdown or cancellation came first.
+    private func cachesSynced() async -> Bool {
+        await cancelWhenGracefulShutdown { [caches] in
+            for cache in caches { await cache.waitUntilSynced() }
+        }
+        return caches.allSatisfy(\.isSynced) && !Task.isCancelled
     }
 
     private func runWhileLeading(_ elector: LeaderElector) async {
@@ -243,15 +268,19 @@ public struct Controller<Object: KubernetesResource, Context: Sendable>: Service
         var logger = logger
         logger[metadataKey: "object"] = "\(key)"
         let action: ReconcileAction
+        let start = ContinuousClock.now
         do {
             action = try await reconcile(object, context)
+            observer?.reconciled(controller: name, duration: ContinuousClock.now - start, failed: false)
             queue.forget(key)
             logger.trace("reconciled", metadata: ["next": "\(action)"])
         } catch where Task.isCancelled {
             // Leadership was lost or the controller is stopping: not a failure of the object.
+            observer?.reconciled(controller: name, duration: ContinuousClock.now - start, failed: true)
             logger.debug("reconcile cancelled", metadata: ["error": "\(error)"])
             return
         } catch {
+            observer?.reconciled(controller: name, duration: ContinuousClock.now - start, failed: true)
             action = errorPolicy(error, object, context)
             logger.warning("reconcile failed", metadata: ["error": "\(error)", "next": "\(action)"])
         }

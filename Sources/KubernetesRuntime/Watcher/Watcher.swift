@@ -51,7 +51,7 @@ public struct ListWatchSource<Object: KubernetesResource>: Sendable {
 /// own and never throws — it stops when the iterating task is cancelled.
 ///
 /// ```swift
-/// let nodes = Store<Node>()
+/// let nodes = StoreWriter<Node>()
 /// for await event in Watcher<Node>(client: client).reflect(into: nodes) { … }
 /// ```
 public struct Watcher<Object: KubernetesResource>: AsyncSequence, Sendable {
@@ -59,7 +59,7 @@ public struct Watcher<Object: KubernetesResource>: AsyncSequence, Sendable {
 
     private let source: ListWatchSource<Object>
     private let makeBackoff: @Sendable () -> Backoff
-    private let stores: [Store<Object>]
+    private let stores: [StoreWriter<Object>]
     private let logger: Logger
 
     public init(source: ListWatchSource<Object>, backoff: @escaping @Sendable () -> Backoff = { .watcherDefault() }, logger: Logger = Logger(label: "kubernetes-runtime.watcher")) {
@@ -83,7 +83,7 @@ public struct Watcher<Object: KubernetesResource>: AsyncSequence, Sendable {
             logger: logger)
     }
 
-    private init(copying other: Watcher, stores: [Store<Object>]) {
+    private init(copying other: Watcher, stores: [StoreWriter<Object>]) {
         source = other.source
         makeBackoff = other.makeBackoff
         logger = other.logger
@@ -91,7 +91,7 @@ public struct Watcher<Object: KubernetesResource>: AsyncSequence, Sendable {
     }
 
     /// The same watcher, also applying every event to `store` before handing it on.
-    public func reflect(into store: Store<Object>) -> Watcher {
+    public func reflect(into store: StoreWriter<Object>) -> Watcher {
         if stores.contains(where: { $0 === store }) { return self }
         return Watcher(copying: self, stores: stores + [store])
     }
@@ -103,12 +103,12 @@ public struct Watcher<Object: KubernetesResource>: AsyncSequence, Sendable {
     public struct Iterator: AsyncIteratorProtocol {
         private let source: ListWatchSource<Object>
         private var machine: WatcherStateMachine<Object>
-        private let stores: [Store<Object>]
+        private let stores: [StoreWriter<Object>]
         private let logger: Logger
         private var pending: WatcherStateMachine<Object>.Action?
         private var stream: AsyncThrowingStream<WatchEvent<Object>, any Error>.Iterator?
 
-        init(source: ListWatchSource<Object>, machine: WatcherStateMachine<Object>, stores: [Store<Object>], logger: Logger) {
+        init(source: ListWatchSource<Object>, machine: WatcherStateMachine<Object>, stores: [StoreWriter<Object>], logger: Logger) {
             self.source = source
             self.machine = machine
             self.stores = stores

@@ -1,3 +1,5 @@
+import KubernetesClient
+
 /// Everything the operator needs to know, validated. Built from `OperatorFlags` (the command
 /// line, contracts.md) or directly in tests.
 public struct OperatorConfiguration: Sendable, Equatable {
@@ -7,7 +9,7 @@ public struct OperatorConfiguration: Sendable, Equatable {
     public var installerImage: String
     public var installerImagePullPolicy: String
     public var imagePullSecrets: [String]
-    public var runtimes: [RuntimeDefinition]
+    public var runtimes: [WasmRuntime]
     /// 0 = auto: ceil(selected nodes / 10), at least 1.
     public var maxParallel: Int
     public var nodeSelector: LabelSelector?
@@ -51,7 +53,7 @@ public struct OperatorConfiguration: Sendable, Equatable {
     public init(
         installerImage: String,
         namespace: String = "kwasm",
-        runtimes: [RuntimeDefinition] = (try? RuntimeCatalog.default.resolve(["spin", "wasmtime"])) ?? []
+        runtimes: [WasmRuntime] = (try? KnownWasmRuntimes.default.resolve(["spin", "wasmtime"])) ?? []
     ) {
         self.kubeconfig = nil
         self.namespace = namespace

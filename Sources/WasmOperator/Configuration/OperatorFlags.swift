@@ -1,32 +1,59 @@
+import ArgumentParser
 import Foundation
+import KubernetesClient
 
 /// The operator's command-line flags as typed (contracts.md, "Operator command line"), before
-/// validation. The executable fills this from ArgumentParser; `OperatorConfiguration(flags:)`
-/// validates it so the checks are testable without a process.
-public struct OperatorFlags: Sendable, Equatable {
+/// validation: each flag is declared here once, with its default and help, and parsed by
+/// `kwasm-operator run` and `kwasm-operator cleanup` alike. `OperatorConfiguration(flags:)`
+/// validates them, so the checks are testable without a process (`OperatorFlags.parse([…])`).
+public struct OperatorFlags: ParsableArguments, Sendable {
+    @Option(help: "Kubeconfig file (default: in-cluster, else KUBECONFIG, else ~/.kube/config).")
     public var kubeconfig: String?
+    @Option(help: "Namespace of the installer Jobs (default: POD_NAMESPACE, else kwasm).")
     public var namespace: String?
+    @Option(help: "Installer image, repo:tag or repo@sha256:… (required).")
     public var installerImage: String?
+    @Option(help: "Always, IfNotPresent or Never.")
     public var installerImagePullPolicy = "IfNotPresent"
+    @Option(name: .customLong("image-pull-secret"), help: "Image pull secret for the installer (repeatable).")
     public var imagePullSecrets: [String] = []
+    @Option(help: "Runtimes from the catalog, comma separated.")
     public var runtimes = "spin,wasmtime"
+    @Option(help: "Nodes installing at once; 0 = one per 10 selected nodes, at least 1.")
     public var maxParallel = 0
+    @Option(help: "Label selector that also selects nodes (for clusters that re-create nodes without annotations).")
     public var nodeSelector: String?
+    @Flag(help: "Select every node.")
     public var autoProvision = false
+    @Option(help: "Installer restart strategy: auto, systemd, k3s, rke2, microk8s, k0s, none, command.")
     public var restartStrategy = "auto"
+    @Option(help: "Drift check interval, e.g. 10m; 0 disables periodic checks (jittered ±10 %).")
     public var driftInterval = "10m"
+    @Option(help: "Installer Job activeDeadlineSeconds.")
     public var jobActiveDeadline = 600
+    @Option(name: .customLong("job-ttl"), help: "Installer Job ttlSecondsAfterFinished.")
     public var jobTTL = 3600
+    @Option(help: "Installer Job backoffLimit (the operator retries with new Jobs itself).")
     public var jobBackoffLimit = 0
+    @Option(help: "Attempts per spec before a node is marked Failed.")
     public var maxAttempts = 5
+    @Option(help: "Installer priorityClassName; empty for none.")
     public var jobPriorityClass = "system-node-critical"
+    @Option(help: "Installer container resources as JSON.")
     public var installerResources = #"{"requests":{"cpu":"50m","memory":"64Mi"},"limits":{"memory":"256Mi"}}"#
+    @Flag(help: "Elect a leader with a coordination.k8s.io Lease.")
     public var leaderElect = false
+    @Option(help: "Namespace of the Lease (default: --namespace).")
     public var leaderElectionNamespace: String?
+    @Option(help: "Name of the Lease; cleanup holds <name>-cleanup to pause a running operator.")
     public var leaseName = "kwasm-operator"
+    @Option(help: "Address of /healthz and /readyz (0 disables; cleanup serves none).")
     public var healthProbeBindAddress = ":8081"
+    @Option(help: "Address of /metrics (0 disables; cleanup serves none).")
     public var metricsBindAddress = ":8080"
+    @Option(help: "Log format: text or json.")
     public var logFormat = "text"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     public var logLevel = "info"
 
     public init() {}
@@ -49,8 +76,8 @@ extension OperatorConfiguration {
         }
         let names = flags.runtimes.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ConfigurationError("--runtimes must name at least one runtime") }
-        let runtimes: [RuntimeDefinition]
-        do { runtimes = try RuntimeCatalog.default.resolve(names) } catch { throw ConfigurationError(error.description) }
+        let runtimes: [WasmRuntime]
+        do { runtimes = try KnownWasmRuntimes.default.resolve(names) } catch { throw ConfigurationError(error.description) }
 
         self.init(installerImage: image, namespace: namespace, runtimes: runtimes)
         kubeconfig = flags.kubeconfig
@@ -135,4 +162,9 @@ extension OperatorConfiguration {
         guard !text.isEmpty, text.count <= 253 else { return false }
         return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNS1123Label(String($0)) }
     }
+}
+
+extension Character {
+    var isASCIIAlphanumeric: Bool { isASCII && (isLetter || isNumber) }
+    var isLowercaseASCIIAlphanumeric: Bool { isASCII && (isLowercase || isNumber) }
 }

@@ -2,6 +2,11 @@ import Foundation
 
 /// The JSON report `kwasm-node-installer` prints and writes to its termination log
 /// (contracts.md). The operator reads it from the Pod's terminated container state.
+///
+/// The reading side of the wire format whose writing side is `NodeInstaller.InstallerReport`: two
+/// types on purpose, because the operator must not link the installer (containerd config engine,
+/// gRPC, TOML), and the reader is lenient where the writer is strict (optional fields, log lines
+/// around the JSON). `InstallerReportWireFormatTests` pins that what one writes the other reads.
 public struct InstallerReport: Sendable, Equatable, Codable {
     public enum Result: String, Sendable, Codable {
         case installed, unchanged, uninstalled, failed, unsupported, drifted, absent

@@ -1,9 +1,10 @@
 import KubernetesClient
+import KubernetesRuntime
 import Prometheus
 
 /// The operator's Prometheus metrics, on its own registry (no global state, so several
 /// operators can run in one test process). Served at `/metrics`.
-public final class OperatorMetrics: Sendable {
+public final class OperatorMetrics: ReconcileObserver {
     public let registry = PrometheusCollectorRegistry()
     private let reconcileDuration: DurationHistogram
     private let jobsInFlight: Gauge
@@ -21,9 +22,10 @@ public final class OperatorMetrics: Sendable {
 
     static let phases = ["Pending", "Installing", "Ready", "Failed", "Uninstalling", "Unsupported"]
 
-    public func reconciled(controller: String, duration: Duration, error: Bool) {
+    /// Told by the ``Controller`` about every reconcile.
+    public func reconciled(controller: String, duration: Duration, failed: Bool) {
         registry.makeCounter(name: "kwasm_reconciles_total", labels: [("controller", controller)], help: "Reconciles run").increment()
-        if error {
+        if failed {
             registry.makeCounter(name: "kwasm_reconcile_errors_total", labels: [("controller", controller)], help: "Reconciles that failed").increment()
         }
         reconcileDuration.record(duration)

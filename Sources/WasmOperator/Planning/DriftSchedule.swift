@@ -30,9 +30,3 @@ public enum DriftSchedule {
         return differs(bootID, recordedBootID) || differs(containerRuntimeVersion, recordedContainerRuntimeVersion)
     }
 }
-
-extension String {
-    func trimmingPrefix(_ prefix: String) -> Substring {
-        hasPrefix(prefix) ? dropFirst(prefix.count) : Substring(self)
-    }
-}

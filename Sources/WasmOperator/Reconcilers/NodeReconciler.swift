@@ -9,18 +9,6 @@ import Logging
 public enum NodeReconciler {
     public static let controllerName = "node"
 
-    public static func reconcile(_ cachedNode: Node, _ context: OperatorContext) async throws -> ReconcileAction {
-        let start = ContinuousClock.now
-        do {
-            let action = try await reconcileUnmeasured(cachedNode, context)
-            context.metrics.reconciled(controller: controllerName, duration: ContinuousClock.now - start, error: false)
-            return action
-        } catch {
-            context.metrics.reconciled(controller: controllerName, duration: ContinuousClock.now - start, error: true)
-            throw error
-        }
-    }
-
     /// Conflicts and cache lag resolve themselves on the next pass; everything else backs off.
     public static func errorPolicy(_ error: any Error, _ node: Node, _ context: OperatorContext) -> ReconcileAction {
         if let error = error as? KubernetesError, error.isConflict || error.isAlreadyExists {
@@ -32,7 +20,7 @@ public enum NodeReconciler {
         return .requeueWithBackoff
     }
 
-    static func reconcileUnmeasured(_ cachedNode: Node, _ context: OperatorContext) async throws -> ReconcileAction {
+    public static func reconcile(_ cachedNode: Node, _ context: OperatorContext) async throws -> ReconcileAction {
         guard let name = cachedNode.metadata.name else { return .done }
         let node = context.node(named: name, cached: cachedNode)
         let status = context.status(named: name)
@@ -102,7 +90,7 @@ struct PlanExecutor {
         if let create = plan.createStatusObject {
             do {
                 let created = try await client.create(create)
-                context.recentStatuses.wrote(created)
+                context.statuses.wrote(created)
                 statusObject = created
             } catch let error as KubernetesError where error.isAlreadyExists {
                 // Our cache has not seen it yet: plan again once it has.
@@ -115,7 +103,7 @@ struct PlanExecutor {
             let value: JSONValue = label == .set ? .string("true") : .null
             let patch: JSONValue = .object(["metadata": .object(["labels": .object([WellKnown.provisionedLabel: value])])])
             let updated: Node = try await client.mergePatch(Node.self, name: name, patch: patch)
-            context.recentNodes.wrote(updated)
+            context.nodes.wrote(updated)
         }
         if let start = plan.startJob {
             if let gate = context.writeGate, await !gate() {
@@ -128,7 +116,7 @@ struct PlanExecutor {
                 // Kept like the Job cache keeps Jobs: without the pod template, which nothing
                 // reads and which was most of a Job's memory.
                 created.spec = nil
-                context.recentJobs.wrote(created)
+                context.jobs.wrote(created)
                 context.logger.info("started installer Job", metadata: [
                     "node": "\(name)", "job": "\(created.metadata.name ?? "")", "operation": "\(start.operation.rawValue)",
                     "attempt": "\(start.attempt)",
@@ -141,7 +129,7 @@ struct PlanExecutor {
         if let newStatus = plan.status, var object = statusObject {
             object.status = newStatus
             let updated = try await client.replaceStatus(object)
-            context.recentStatuses.wrote(updated)
+            context.statuses.wrote(updated)
             statusObject = updated
             if newStatus.phase != status?.status?.phase {
                 context.logger.info("node phase", metadata: [
@@ -153,7 +141,7 @@ struct PlanExecutor {
         if let annotations = plan.statusAnnotations, statusObject != nil {
             let patch: JSONValue = .object(["metadata": .object(["annotations": .object(annotations.mapValues { .string($0) })])])
             let updated: WasmNodeStatus = try await client.mergePatch(WasmNodeStatus.self, name: name, patch: patch)
-            context.recentStatuses.wrote(updated)
+            context.statuses.wrote(updated)
         }
         var freedSlots = 0
         for jobName in plan.deleteJobs {
@@ -161,14 +149,14 @@ struct PlanExecutor {
             do {
                 try await client.delete(Job.self, name: jobName, namespace: context.configuration.namespace, propagation: .background)
             } catch let error as KubernetesError where error.isNotFound {}
-            context.recentJobs.deleted(name: jobName, uid: existing?.metadata.uid)
+            context.jobs.deleted(ObjectKey(namespace: context.configuration.namespace, name: jobName), uid: existing?.metadata.uid)
             if !jobName.hasPrefix("kwasm-status-") { freedSlots += 1 }
         }
         if plan.deleteStatusObject, statusObject != nil {
             do {
                 try await client.delete(WasmNodeStatus.self, name: name)
             } catch let error as KubernetesError where error.isNotFound {}
-            context.recentStatuses.deleted(name: name, uid: statusObject?.metadata.uid)
+            context.statuses.deleted(ObjectKey(name: name), uid: statusObject?.metadata.uid)
         }
         for event in plan.events {
             await context.recorder.record(

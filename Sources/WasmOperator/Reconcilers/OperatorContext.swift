@@ -4,18 +4,19 @@ import KubernetesRuntime
 import Logging
 import Synchronization
 
-/// What the reconcilers share: the client, the caches, the rollout slots, the event recorder
-/// and the metrics. Side effects live here; decisions live in ``NodePlanner``.
+/// What the reconcilers share: the client, the read side of the caches (with read-your-writes,
+/// see ``Store``), the rollout slots, the event recorder and the metrics. Side effects live
+/// here; decisions live in ``NodePlanner``.
 public final class OperatorContext: Sendable {
     public let client: KubernetesClient
     public let configuration: OperatorConfiguration
     public let specHash: String
     public let jobBuilder: InstallerJobBuilder
-    public let nodes = Store<Node>()
-    public let statuses = Store<WasmNodeStatus>()
-    public let jobs = Store<Job>()
-    public let pods = Store<Pod>()
-    public let runtimeClasses = Store<RuntimeClass>()
+    public let nodes: Store<Node>
+    public let statuses: Store<WasmNodeStatus>
+    public let jobs: Store<Job>
+    public let pods: Store<Pod>
+    public let runtimeClasses: Store<RuntimeClass>
     public let recorder: EventRecorder
     public let metrics: OperatorMetrics
     public let logger: Logger
@@ -25,20 +26,12 @@ public final class OperatorContext: Sendable {
     /// Job, applying a RuntimeClass); nil = always allowed (cleanup itself).
     let writeGate: (@Sendable () async -> Bool)?
 
-    /// ``jobs`` and ``pods`` grouped by node; fed with them by ``indexing(jobs:)`` and ``indexing(pods:)``.
-    let jobsByNode = ObjectsByNode<Job>(tracking: { OperatorContext.nodeHoldingSlot(by: $0) != nil })
-    let podsByNode = ObjectsByNode<Pod>()
-    let recentStatuses = RecentWrites<WasmNodeStatus>()
-    let recentJobs = RecentWrites<Job>()
-    let recentNodes = RecentWrites<Node>()
     let slots = Mutex(RolloutSlots())
-    /// Fed by the Node watch (``KwasmOperator``): the fleet size behind the auto rollout cap.
-    let selectedNodes: SelectedNodes
     private let selectedCount = Mutex<(at: Date, count: Int)?>(nil)
     private let wakeHandler = Mutex<(@Sendable ([String]) -> Void)?>(nil)
 
-    public init(
-        client: KubernetesClient, configuration: OperatorConfiguration, recorder: EventRecorder,
+    init(
+        client: KubernetesClient, configuration: OperatorConfiguration, caches: OperatorCaches, recorder: EventRecorder,
         metrics: OperatorMetrics, logger: Logger, cleanup: Bool = false,
         writeGate: (@Sendable () async -> Bool)? = nil
     ) {
@@ -51,7 +44,11 @@ public final class OperatorContext: Sendable {
         self.logger = logger
         self.cleanup = cleanup
         self.writeGate = writeGate
-        self.selectedNodes = SelectedNodes(configuration: configuration)
+        nodes = caches.nodes.store
+        statuses = caches.statuses.store
+        jobs = caches.jobs.store
+        pods = caches.pods.store
+        runtimeClasses = caches.runtimeClasses.store
     }
 
     /// Where woken nodes go (the node controller's queue).
@@ -67,30 +64,20 @@ public final class OperatorContext: Sendable {
     // MARK: - Views of the caches
 
     func node(named name: String, cached: Node) -> Node {
-        recentNodes.resolve(name: name, cached: cached) ?? cached
+        nodes.get(name: name) ?? cached
     }
 
     func status(named name: String) -> WasmNodeStatus? {
-        recentStatuses.resolve(name: name, cached: statuses.get(name: name))
+        statuses.get(name: name)
     }
 
     /// Our installer Jobs for `node`, including ones just created that the cache lacks.
     func jobs(for node: String) -> [Job] {
-        var result: [Job] = []
-        var seen = Set<String>()
-        for cached in jobsByNode.objects(for: node) {
-            let name = cached.metadata.name ?? ""
-            seen.insert(name)
-            if let job = recentJobs.resolve(name: name, cached: cached) { result.append(job) }
-        }
-        result += recentJobs.pending {
-            $0.metadata.annotations?[WellKnown.nodeNameAnnotation] == node && !seen.contains($0.metadata.name ?? "")
-        }
-        return result
+        jobs.byIndex(OperatorCaches.byNode, value: node)
     }
 
     func pods(for node: String) -> [Pod] {
-        podsByNode.objects(for: node)
+        pods.byIndex(OperatorCaches.byNode, value: node)
     }
 
     /// Nodes that hold a rollout slot: their install or uninstall Job runs, or has finished
@@ -101,17 +88,7 @@ public final class OperatorContext: Sendable {
     /// created that the cache does not show yet. Reads only the slot-holding Jobs and our
     /// recent Job writes, never the whole cache.
     func nodesHoldingRolloutSlots() -> Set<String> {
-        var nodes = Set<String>()
-        // Our writes in flight decide for their Jobs: the newer of the cached Job and our write
-        // (as for every other read of the cache), a Job not cached yet, or one we deleted.
-        let written = Set(recentJobs.names())
-        for (name, node) in jobsByNode.trackedNodes() where !written.contains(name) { nodes.insert(node) }
-        for name in written {
-            if let job = recentJobs.resolve(name: name, cached: jobsByNode.object(named: name)), let node = Self.nodeHoldingSlot(by: job) {
-                nodes.insert(node)
-            }
-        }
-        return nodes
+        Set(jobs.indexedValues(OperatorCaches.rolloutSlot))
     }
 
     /// Runs `body` on the rollout slots with the nodes holding slots and the cap, counted under
@@ -134,7 +111,7 @@ public final class OperatorContext: Sendable {
     /// most once a second.
     func rolloutCap(now: Date) -> Int {
         if configuration.maxParallel > 0 { return configuration.maxParallel }
-        if !cleanup { return configuration.effectiveMaxParallel(selectedNodes: selectedNodes.count) }
+        if !cleanup { return configuration.effectiveMaxParallel(selectedNodes: nodes.count(OperatorCaches.selected, value: "true")) }
         // Under the lock, so concurrent reconciles do not all recount the fleet at once.
         let count = selectedCount.withLock { cached -> Int in
             if let cached, now.timeIntervalSince(cached.at) < 1 { return cached.count }

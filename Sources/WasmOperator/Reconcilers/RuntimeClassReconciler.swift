@@ -59,14 +59,14 @@ public enum RuntimeClassReconciler {
         if !plan.apply.isEmpty, let gate = context.writeGate, await !gate() { return false }
         for runtimeClass in plan.apply {
             let applied = try await context.client.apply(runtimeClass, fieldManager: WellKnown.fieldManager, force: true)
-            context.runtimeClasses.apply(.applied(applied))
+            context.runtimeClasses.wrote(applied)
             context.logger.info("applied RuntimeClass", metadata: ["runtimeClass": "\(runtimeClass.metadata.name ?? "")"])
         }
         for name in plan.delete {
             do {
                 try await context.client.delete(RuntimeClass.self, name: name)
             } catch let error as KubernetesError where error.isNotFound {}
-            if let gone = context.runtimeClasses.get(name: name) { context.runtimeClasses.apply(.deleted(gone)) }
+            context.runtimeClasses.deleted(ObjectKey(name: name), uid: nil)
             context.logger.info("deleted RuntimeClass", metadata: ["runtimeClass": "\(name)"])
         }
         return !plan.isEmpty

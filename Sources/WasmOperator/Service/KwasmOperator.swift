@@ -5,11 +5,12 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// The operator process: watchers feeding caches, the node controller, the RuntimeClass
-/// reconciler, leader election, the event recorder and the probe/metrics servers, run as one
+/// The operator process: watchers feeding caches (``OperatorCaches``), the node controller, the
+/// RuntimeClass reconciler, leader election, the event recorder and the probe/metrics servers, run as one
 /// ServiceLifecycle group with graceful shutdown on SIGTERM/SIGINT.
 public final class KwasmOperator: Sendable {
     public let context: OperatorContext
+    let caches: OperatorCaches
     public let boundPorts = ProbeServer.BoundPorts()
     public let elector: LeaderElector?
     let pause: CleanupPauseWatcher?
@@ -30,8 +31,9 @@ public final class KwasmOperator: Sendable {
         let pause = cleanup ? nil : CleanupPauseWatcher(client: client, configuration: configuration, logger: logger)
         var writeGate: (@Sendable () async -> Bool)?
         if let pause { writeGate = { await pause.allowsWrites() } }
+        caches = OperatorCaches(configuration: configuration)
         context = OperatorContext(
-            client: client, configuration: configuration, recorder: recorder, metrics: metrics, logger: logger,
+            client: client, configuration: configuration, caches: caches, recorder: recorder, metrics: metrics, logger: logger,
             cleanup: cleanup, writeGate: writeGate)
         if configuration.leaderElect, !cleanup {
             elector = LeaderElector(
@@ -65,58 +67,40 @@ public final class KwasmOperator: Sendable {
         let configuration = context.configuration
         let managed = "\(WellKnown.managedByLabel)=\(WellKnown.managedByValue)"
         let pause = self.pause
-        let ready: @Sendable () -> Bool = { [weak self] in self?.isReady ?? false }
+        let caches = self.caches
 
         var controller = Controller<Node, OperatorContext>(
-            store: context.nodes, context: context, maxConcurrency: configuration.reconcileConcurrency, elector: elector,
-            logger: logger,
+            store: context.nodes, context: context, name: NodeReconciler.controllerName,
+            maxConcurrency: configuration.reconcileConcurrency, elector: elector, observer: context.metrics, logger: logger,
             reconcile: { node, context in
-                guard ready() else { return .requeue(after: .milliseconds(200)) }
                 if pause?.isPaused == true { return .requeue(after: .seconds(5)) }
                 return try await NodeReconciler.reconcile(node, context)
             },
             errorPolicy: NodeReconciler.errorPolicy)
-        // Each cache is updated before its read-your-writes set forgets the writes it now shows.
-        controller.watches(Watcher<Node>(client: client, logger: logger).reflect(into: context.nodes).map { @Sendable event in
-            context.selectedNodes.apply(event)
-            context.recentNodes.observed(event)
-            return event
-        })
-        controller.owns(Watcher<WasmNodeStatus>(client: client, labelSelector: managed, logger: logger)
-            .reflect(into: context.statuses)
-            .map { @Sendable event in
-                context.recentStatuses.observed(event)
-                return event
-            })
-        // Jobs and Pods feed their store and the per-node index (index first: see ObjectsByNode).
-        // The operator reads only their metadata and status: their pod templates are not decoded.
+        // The node reconciler reads every cache: no reconcile before each holds a complete list.
+        controller.waitsForSync(of: [context.statuses, context.jobs, context.pods, context.runtimeClasses])
+        controller.watches(Watcher<Node>(client: client, logger: logger).reflect(into: caches.nodes))
+        controller.owns(Watcher<WasmNodeStatus>(client: client, labelSelector: managed, logger: logger).reflect(into: caches.statuses))
+        // The operator reads only the metadata and status of Jobs and Pods: their pod templates
+        // are not decoded.
         controller.owns(Watcher<Job>(
             client: client, namespace: configuration.namespace, labelSelector: managed, decodesSpec: false, logger: logger)
-            .map { @Sendable event in
-                context.jobsByNode.apply(event)
-                context.jobs.apply(event)
-                context.recentJobs.observed(event)
-                return event
-            })
+            .reflect(into: caches.jobs))
         controller.watches(
             Watcher<Pod>(
                 client: client, namespace: configuration.namespace, labelSelector: managed, decodesSpec: false, logger: logger)
-                .map { @Sendable event in
-                    context.podsByNode.apply(event)
-                    context.pods.apply(event)
-                    return event
-                },
+                .reflect(into: caches.pods),
             mapping: { (pod: Pod) in
                 pod.metadata.annotations?[WellKnown.nodeNameAnnotation].map { [ObjectKey(name: $0)] } ?? []
             })
-        controller.watches(
-            Watcher<RuntimeClass>(client: client, labelSelector: managed, logger: logger).reflect(into: context.runtimeClasses),
-            mapping: { (_: RuntimeClass) in [] })
+        // Read by the node and RuntimeClass reconcilers; a RuntimeClass change reconciles no node.
+        let runtimeClasses = Informer(
+            Watcher<RuntimeClass>(client: client, labelSelector: managed, logger: logger), into: caches.runtimeClasses)
         let queue = controller
         // A woken node holds a rollout slot granted for it: reconcile it before the backlog.
         context.onWake { nodes in for node in nodes { queue.enqueueFirst(ObjectKey(name: node)) } }
 
-        var services: [any Service] = [controller, context.recorder, MetricsRefresher(context: context)]
+        var services: [any Service] = [runtimeClasses, controller, context.recorder, MetricsRefresher(context: context)]
         if !context.cleanup {
             services.append(RuntimeClassService(
                 context: context, elector: elector, pause: pause, interval: configuration.runtimeClassSyncInterval))

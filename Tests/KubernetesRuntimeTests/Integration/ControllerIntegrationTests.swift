@@ -26,9 +26,9 @@ import Testing
         },
         errorPolicy: @escaping ErrorPolicy<Node, Context> = { _, _, _ in .requeueWithBackoff }
     ) -> (Controller<Node, Context>, Store<Node>) {
-        let nodes = Store<Node>()
+        let writer = StoreWriter<Node>(), nodes = writer.store
         var controller = Controller(store: nodes, context: context, elector: elector, reconcile: reconcile, errorPolicy: errorPolicy)
-        controller.watches(Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: nodes))
+        controller.watches(Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: writer))
         return (controller, nodes)
     }
 

@@ -30,9 +30,9 @@ import Testing
         try await TestCluster.run(.fake) { cluster in
             try await cluster.createNode("a")
             try await cluster.createNode("b")
-            let store = Store<Node>()
+            let writer = StoreWriter<Node>(), store = writer.store
             let events = Recorder<WatcherEvent<Node>>()
-            let watcher = Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store)
+            let watcher = Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: writer)
             let task = Task { for await event in watcher { events.append(event) } }
             defer { task.cancel() }
 
@@ -59,9 +59,9 @@ import Testing
     @Test func relistsAfterGoneAndTheStoreDropsObjectsDeletedWhileDisconnected() async throws {
         try await TestCluster.run(.fake) { cluster in
             for name in ["a", "b", "c"] { try await cluster.createNode(name) }
-            let store = Store<Node>()
+            let writer = StoreWriter<Node>(), store = writer.store
             let events = Recorder<WatcherEvent<Node>>()
-            let watcher = Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store)
+            let watcher = Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: writer)
             let task = Task { for await event in watcher { events.append(event) } }
             defer { task.cancel() }
             try await eventually("the store is synced") { store.isSynced }
@@ -93,8 +93,8 @@ import Testing
     @Test func aServerSideWatchTimeoutResumesWithoutRelisting() async throws {
         try await TestCluster.run(.fake) { cluster in
             try await cluster.createNode("a")
-            let store = Store<Node>()
-            let task = Task { for await _ in Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store) {} }
+            let writer = StoreWriter<Node>(), store = writer.store
+            let task = Task { for await _ in Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: writer) {} }
             defer { task.cancel() }
             try await eventually("the store is synced") { store.isSynced }
             for round in 1...3 {
@@ -114,9 +114,9 @@ import Testing
     func paginatedInitialListAssemblesEveryPage(_ kind: TestServerKind) async throws {
         try await TestCluster.run(kind) { cluster in
             for index in 0..<25 { try await cluster.createNode("node-\(index)") }
-            let store = Store<Node>()
+            let writer = StoreWriter<Node>(), store = writer.store
             let source = ListWatchSource<Node>.client(cluster.client, pageSize: 4)
-            let task = Task { for await _ in Watcher<Node>(source: source, backoff: quickBackoff).reflect(into: store) {} }
+            let task = Task { for await _ in Watcher<Node>(source: source, backoff: quickBackoff).reflect(into: writer) {} }
             defer { task.cancel() }
             try await eventually("the store is synced") { store.isSynced }
             #expect(store.count == 25)
@@ -128,8 +128,8 @@ import Testing
         try await TestCluster.run(.fake) { cluster in
             try await cluster.createNode("a")
             cluster.api.failNextRequests(3, with: .internalError, verb: "list")
-            let store = Store<Node>()
-            let task = Task { for await _ in Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: store) {} }
+            let writer = StoreWriter<Node>(), store = writer.store
+            let task = Task { for await _ in Watcher<Node>(source: .client(cluster.client), backoff: quickBackoff).reflect(into: writer) {} }
             defer { task.cancel() }
             try await eventually("the store is synced") { store.isSynced }
             #expect(names(store) == ["a"])

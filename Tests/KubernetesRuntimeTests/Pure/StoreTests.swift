@@ -3,29 +3,29 @@ import Testing
 
 @Suite struct StoreTests {
     @Test func aRelistReplacesEverythingSoObjectsDeletedMeanwhileVanish() {
-        let store = Store<TestObject>()
-        store.apply(.restarted([TestObject("a"), TestObject("b"), TestObject("c")]))
-        store.apply(.deleted(TestObject("b")))
-        store.apply(.applied(TestObject("d")))
+        let writer = StoreWriter<TestObject>(), store = writer.store
+        writer.apply(.restarted([TestObject("a"), TestObject("b"), TestObject("c")]))
+        writer.apply(.deleted(TestObject("b")))
+        writer.apply(.applied(TestObject("d")))
         #expect(store.keys.map(\.description) == ["default/a", "default/c", "default/d"])
         // After a disconnect the relist no longer contains "a" and "d": they must go.
-        store.apply(.restarted([TestObject("c", value: "new"), TestObject("e")]))
+        writer.apply(.restarted([TestObject("c", value: "new"), TestObject("e")]))
         #expect(store.keys.map(\.description) == ["default/c", "default/e"])
         #expect(store.get(name: "c", namespace: "default")?.data == ["value": "new"])
         #expect(store.get(name: "a", namespace: "default") == nil)
     }
 
     @Test func listsAreSnapshotsOrderedByKeyAndFilterable() {
-        let store = Store<TestObject>()
-        store.apply(.restarted([TestObject("b", namespace: "x"), TestObject("a", namespace: "y"), TestObject("c", namespace: "x", value: "v")]))
+        let writer = StoreWriter<TestObject>(), store = writer.store
+        writer.apply(.restarted([TestObject("b", namespace: "x"), TestObject("a", namespace: "y"), TestObject("c", namespace: "x", value: "v")]))
         #expect(store.list().map { ObjectKey($0).description } == ["x/b", "x/c", "y/a"])
         #expect(store.list(matching: { $0.data != nil }).map { $0.metadata.name } == ["c"])
     }
 
     @Test func reduceAggregatesEveryCachedObjectWithoutASnapshot() {
-        let store = Store<TestObject>()
-        store.apply(.restarted([TestObject("a", value: "x"), TestObject("b", value: "y"), TestObject("c", value: "x")]))
-        store.apply(.deleted(TestObject("b")))
+        let writer = StoreWriter<TestObject>(), store = writer.store
+        writer.apply(.restarted([TestObject("a", value: "x"), TestObject("b", value: "y"), TestObject("c", value: "x")]))
+        writer.apply(.deleted(TestObject("b")))
         let counts = store.reduce(into: [String: Int]()) { counts, object in
             counts[object.data?["value"] ?? "", default: 0] += 1
         }
@@ -33,12 +33,12 @@ import Testing
     }
 
     @Test func waitUntilSyncedReturnsOnceTheFirstListArrives() async {
-        let store = Store<TestObject>()
+        let writer = StoreWriter<TestObject>(), store = writer.store
         #expect(!store.isSynced)
-        store.apply(.applied(TestObject("early")))
+        writer.apply(.applied(TestObject("early")))
         #expect(!store.isSynced)
         async let waited: Void = store.waitUntilSynced()
-        store.apply(.restarted([TestObject("a")]))
+        writer.apply(.restarted([TestObject("a")]))
         await waited
         #expect(store.isSynced)
         await store.waitUntilSynced()
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func cancellingAWaitForSyncEndsIt() async {
-        let store = Store<TestObject>()
+        let writer = StoreWriter<TestObject>(), store = writer.store
         let waiter = Task { await store.waitUntilSynced() }
         waiter.cancel()
         await waiter.value
@@ -54,11 +54,11 @@ import Testing
     }
 
     @Test func readsFromManyTasksWhileWriting() async {
-        let store = Store<TestObject>()
-        store.apply(.restarted([]))
+        let writer = StoreWriter<TestObject>(), store = writer.store
+        writer.apply(.restarted([]))
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<200 {
-                group.addTask { store.apply(.applied(TestObject("o\(index)"))) }
+                group.addTask { writer.apply(.applied(TestObject("o\(index)"))) }
                 group.addTask { _ = store.list() }
             }
         }

@@ -75,14 +75,14 @@ import Testing
 
     @Test func reflectingIntoSeveralStoresFeedsEachOnce() async {
         let script = Script(lists: [list(["a", "b"], version: "1")], watches: [[.deleted(node("a", "2"))], []])
-        let first = Store<Node>(), second = Store<Node>()
+        let first = StoreWriter<Node>(), second = StoreWriter<Node>()
         let watcher = Watcher<Node>(source: script.source).reflect(into: first).reflect(into: second).reflect(into: first)
         var events = 0
         for await _ in watcher {
             events += 1
             if events == 2 { break }
         }
-        #expect(first.keys == [ObjectKey(name: "b")])
-        #expect(second.keys == [ObjectKey(name: "b")])
+        #expect(first.store.keys == [ObjectKey(name: "b")])
+        #expect(second.store.keys == [ObjectKey(name: "b")])
     }
 }

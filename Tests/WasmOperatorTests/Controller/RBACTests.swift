@@ -124,7 +124,7 @@ import Testing
         let narrowed = try harness.startOperator(
             OperatorHarness.configuration { configuration in
                 configuration.leaderElect = true
-                configuration.runtimes = try! RuntimeCatalog.default.resolve(["wasmtime"])
+                configuration.runtimes = try! KnownWasmRuntimes.default.resolve(["wasmtime"])
             }, identity: "replica-b")
         await eventually("spin RuntimeClass deleted") { harness.runtimeClasses() == ["wasmtime"] }
         await harness.stop(narrowed)

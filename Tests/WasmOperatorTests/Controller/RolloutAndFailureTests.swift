@@ -2,6 +2,7 @@ import ClusterSimulator
 import FakeKubernetesAPI
 import Foundation
 import Synchronization
+import KubernetesClient
 import Testing
 @testable import WasmOperator
 
@@ -70,7 +71,7 @@ import Testing
         try harness.startOperator(OperatorHarness.configuration {
             $0.maxParallel = 2
             $0.installerImage = "ghcr.io/kwasm/installer:v2"
-            $0.runtimes = try! RuntimeCatalog.default.resolve(["spin", "wasmtime", "wasmedge"])
+            $0.runtimes = try! KnownWasmRuntimes.default.resolve(["spin", "wasmtime", "wasmedge"])
         })
         await eventually("re-provisioned with the new spec", timeout: .seconds(30)) {
             names.allSatisfy {
@@ -90,7 +91,7 @@ import Testing
         let first = try harness.startOperator()
         await eventually("RuntimeClasses") { harness.runtimeClasses() == ["spin", "wasmtime"] }
         await harness.stop(first)
-        try harness.startOperator(OperatorHarness.configuration { $0.runtimes = try! RuntimeCatalog.default.resolve(["wasmtime", "crun-wasmedge"]) })
+        try harness.startOperator(OperatorHarness.configuration { $0.runtimes = try! KnownWasmRuntimes.default.resolve(["wasmtime", "crun-wasmedge"]) })
         await eventually("spin removed, crun added") { harness.runtimeClasses() == ["crun", "wasmtime"] }
     }
 
@@ -124,7 +125,7 @@ import Testing
         defer { Task { await harness.shutdown() } }
         try harness.cluster.addNode(SimulatedNode(name: "edge-1", labels: ["wasm": "yes"]))
         try harness.cluster.addNode(SimulatedNode(name: "other"))
-        try harness.startOperator(OperatorHarness.configuration { $0.nodeSelector = try! WasmOperator.LabelSelector(parsing: "wasm=yes") })
+        try harness.startOperator(OperatorHarness.configuration { $0.nodeSelector = try! LabelSelector(parsing: "wasm=yes") })
         await eventually("edge-1 Ready") { harness.phase("edge-1") == "Ready" }
         #expect(harness.status("other") == nil)
         try harness.cluster.label("edge-1", "wasm", nil)

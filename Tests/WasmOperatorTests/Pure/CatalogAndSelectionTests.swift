@@ -1,25 +1,26 @@
+import KubernetesClient
 import Testing
 @testable import WasmOperator
 
-@Suite struct RuntimeCatalogTests {
+@Suite struct KnownWasmRuntimesTests {
     @Test func defaultCatalogMatchesTheContract() {
-        let byName = Dictionary(uniqueKeysWithValues: RuntimeCatalog.default.runtimes.map { ($0.name, $0) })
-        #expect(byName["spin"] == RuntimeDefinition(name: "spin", handler: "spin", kind: .shim, runtimeType: "io.containerd.spin.v2"))
+        let byName = Dictionary(uniqueKeysWithValues: KnownWasmRuntimes.default.runtimes.map { ($0.name, $0) })
+        #expect(byName["spin"] == WasmRuntime(name: "spin", handler: "spin", kind: .shim, runtimeType: "io.containerd.spin.v2"))
         #expect(byName["wasmtime"]?.runtimeType == "io.containerd.wasmtime.v1")
         #expect(byName["wasmedge"]?.runtimeType == "io.containerd.wasmedge.v1")
         #expect(byName["wasmer"]?.runtimeType == "io.containerd.wasmer.v1")
         #expect(byName["slight"]?.runtimeType == "io.containerd.slight.v1")
         #expect(byName["wws"]?.runtimeType == "io.containerd.wws.v1")
         #expect(byName["lunatic"]?.runtimeType == "io.containerd.lunatic.v1")
-        #expect(byName["kwasm"] == RuntimeDefinition(name: "kwasm", handler: "kwasm", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"))
-        #expect(byName["crun-wasmedge"] == RuntimeDefinition(name: "crun-wasmedge", handler: "crun", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"))
+        #expect(byName["kwasm"] == WasmRuntime(name: "kwasm", handler: "kwasm", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"))
+        #expect(byName["crun-wasmedge"] == WasmRuntime(name: "crun-wasmedge", handler: "crun", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"))
     }
 
     @Test func runtimeTypeFromShimFileName() {
-        #expect(RuntimeCatalog.runtimeType(forShimFile: "containerd-shim-spin-v2") == "io.containerd.spin.v2")
-        #expect(RuntimeCatalog.runtimeType(forShimFile: "containerd-shim-kwtest-v12") == "io.containerd.kwtest.v12")
-        #expect(RuntimeCatalog.runtimeType(forShimFile: "crun") == nil)
-        #expect(RuntimeCatalog.runtimeType(forShimFile: "containerd-shim-spin") == nil)
+        #expect(KnownWasmRuntimes.runtimeType(forShimFile: "containerd-shim-spin-v2") == "io.containerd.spin.v2")
+        #expect(KnownWasmRuntimes.runtimeType(forShimFile: "containerd-shim-kwtest-v12") == "io.containerd.kwtest.v12")
+        #expect(KnownWasmRuntimes.runtimeType(forShimFile: "crun") == nil)
+        #expect(KnownWasmRuntimes.runtimeType(forShimFile: "containerd-shim-spin") == nil)
     }
 }
 

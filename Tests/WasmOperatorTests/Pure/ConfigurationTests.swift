@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct ConfigurationTests {
     func flags(_ change: (inout OperatorFlags) -> Void = { _ in }) -> OperatorFlags {
-        var flags = OperatorFlags()
+        // Parsed, as the command does: an ArgumentParser group has its defaults only once parsed.
+        var flags = try! OperatorFlags.parse([])
         flags.installerImage = "ghcr.io/kwasm/installer@sha256:" + String(repeating: "a", count: 64)
         change(&flags)
         return flags
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func installerImageIsRequiredAndValidated() {
-        #expect(throws: ConfigurationError.self) { try OperatorConfiguration(flags: OperatorFlags()) }
+        #expect(throws: ConfigurationError.self) { try OperatorConfiguration(flags: OperatorFlags.parse([])) }
         #expect(throws: ConfigurationError.self) {
             try OperatorConfiguration(flags: flags { $0.installerImage = "repo@sha256:abc" })
         }

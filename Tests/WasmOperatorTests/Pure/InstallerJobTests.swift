@@ -116,7 +116,7 @@ import Testing
         #expect(hash.count == 10)
         #expect(SpecHash.compute(base) == hash)
         var image = base; image.installerImage = "img:2"
-        var runtimes = base; runtimes.runtimes = try RuntimeCatalog.default.resolve(["spin"])
+        var runtimes = base; runtimes.runtimes = try KnownWasmRuntimes.default.resolve(["spin"])
         var restart = base; restart.restartStrategy = "k3s"
         for changed in [image, runtimes, restart] { #expect(SpecHash.compute(changed) != hash) }
         var unrelated = base; unrelated.maxParallel = 9; unrelated.jobTTLSeconds = 1; unrelated.driftInterval = .zero

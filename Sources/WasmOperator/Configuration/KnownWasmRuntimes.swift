@@ -1,5 +1,8 @@
-/// One wasm runtime the operator can ask the installer for, and the RuntimeClass it backs.
-public struct RuntimeDefinition: Sendable, Equatable, Hashable, Codable {
+/// One wasm runtime the operator can ask the installer for, and the RuntimeClass it backs: a name
+/// and a handler. What the runtime is made of (files, checksums, options) is the installer image's
+/// `NodeInstaller.RuntimeCatalog`; how it is written into containerd's configuration is
+/// `ContainerdConfig.RuntimeDefinition`.
+public struct WasmRuntime: Sendable, Equatable, Hashable, Codable {
     /// `catalog`: a runtime the operator knows only by name and handler; the installer image's
     /// `runtimes.json` says what it is (added there with `kwasm-node-installer catalog add`).
     public enum Kind: String, Sendable, Codable { case shim, ociBinary = "oci-binary", catalog }
@@ -23,7 +26,8 @@ public struct RuntimeDefinition: Sendable, Equatable, Hashable, Codable {
 /// runtimes below carry theirs; any other DNS-1123 name in `--runtimes` is taken as an entry of the
 /// image's catalog with handler = name (the `catalog add` default) or `NAME=HANDLER`. A name the image
 /// does not hold fails on the node with reason `UnknownRuntime` (docs/runtime-catalog.md).
-public struct RuntimeCatalog: Sendable, Equatable {
+/// Not the image's catalog itself (`NodeInstaller.RuntimeCatalog`, read only on the node).
+public struct KnownWasmRuntimes: Sendable, Equatable {
     public struct UnknownRuntime: Error, CustomStringConvertible, Equatable {
         public let name: String
         public let known: [String]
@@ -33,12 +37,12 @@ public struct RuntimeCatalog: Sendable, Equatable {
         }
     }
 
-    public let runtimes: [RuntimeDefinition]
+    public let runtimes: [WasmRuntime]
 
-    public init(runtimes: [RuntimeDefinition]) { self.runtimes = runtimes }
+    public init(runtimes: [WasmRuntime]) { self.runtimes = runtimes }
 
-    public static let `default` = RuntimeCatalog(runtimes: [
-        RuntimeDefinition(name: "kwasm", handler: "kwasm", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"),
+    public static let `default` = KnownWasmRuntimes(runtimes: [
+        WasmRuntime(name: "kwasm", handler: "kwasm", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"),
         shim("spin", file: "containerd-shim-spin-v2"),
         shim("wasmtime", file: "containerd-shim-wasmtime-v1"),
         shim("wasmedge", file: "containerd-shim-wasmedge-v1"),
@@ -46,7 +50,7 @@ public struct RuntimeCatalog: Sendable, Equatable {
         shim("slight", file: "containerd-shim-slight-v1"),
         shim("wws", file: "containerd-shim-wws-v1"),
         shim("lunatic", file: "containerd-shim-lunatic-v1"),
-        RuntimeDefinition(name: "crun-wasmedge", handler: "crun", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"),
+        WasmRuntime(name: "crun-wasmedge", handler: "crun", kind: .ociBinary, runtimeType: "io.containerd.runc.v2"),
     ])
 
     /// `containerd-shim-NAME-vN` → `io.containerd.NAME.vN`.
@@ -62,17 +66,17 @@ public struct RuntimeCatalog: Sendable, Equatable {
         return "io.containerd.\(name).\(version)"
     }
 
-    private static func shim(_ name: String, file: String) -> RuntimeDefinition {
-        RuntimeDefinition(name: name, handler: name, kind: .shim, runtimeType: runtimeType(forShimFile: file)!)
+    private static func shim(_ name: String, file: String) -> WasmRuntime {
+        WasmRuntime(name: name, handler: name, kind: .shim, runtimeType: runtimeType(forShimFile: file)!)
     }
 
-    public func definition(named name: String) -> RuntimeDefinition? {
+    public func definition(named name: String) -> WasmRuntime? {
         runtimes.first { $0.name == name }
     }
 
     /// Resolves a `--runtimes` list (`NAME` or `NAME=HANDLER`) in the order given, dropping duplicates.
-    public func resolve(_ names: [String]) throws(UnknownRuntime) -> [RuntimeDefinition] {
-        var result: [RuntimeDefinition] = []
+    public func resolve(_ names: [String]) throws(UnknownRuntime) -> [WasmRuntime] {
+        var result: [WasmRuntime] = []
         for item in names {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             let name = parts[0]
@@ -84,7 +88,7 @@ public struct RuntimeCatalog: Sendable, Equatable {
                 result.append(known)
             } else {
                 let handler = parts.count == 2 ? parts[1] : name
-                result.append(RuntimeDefinition(name: name, handler: handler, kind: .catalog, runtimeType: ""))
+                result.append(WasmRuntime(name: name, handler: handler, kind: .catalog, runtimeType: ""))
             }
         }
         return result

@@ -1,5 +1,8 @@
-/// A Kubernetes label selector in its string form (`--node-selector`), e.g.
-/// `node-role.kubernetes.io/wasm=true,tier in (edge,gpu),!legacy`.
+/// A Kubernetes label selector: parsed from its string form (`--node-selector`, a list's
+/// `labelSelector`), e.g. `node-role.kubernetes.io/wasm=true,tier in (edge,gpu),!legacy`, matched
+/// against labels, and built as a string for requests (`LabelSelector.equals(["a": "b"])` → `a=b`).
+///
+/// One implementation for the operator's flag, the client's requests and the fake API server.
 public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
     public enum Requirement: Sendable, Equatable {
         case equals(String, String)
@@ -17,8 +20,19 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
     }
 
     public let requirements: [Requirement]
+    /// The text it was parsed from.
     public let description: String
 
+    /// Selects everything (no requirements).
+    public static let everything = LabelSelector(requirements: [], description: "")
+
+    private init(requirements: [Requirement], description: String) {
+        self.requirements = requirements
+        self.description = description
+    }
+
+    /// Parses `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma-separated and all
+    /// required; keys are qualified names, values label values. (`gt`/`lt` are not supported.)
     public init(parsing text: String) throws(ParseError) {
         description = text
         var requirements: [Requirement] = []
@@ -32,14 +46,19 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
     }
 
     public func matches(_ labels: [String: String]) -> Bool {
+        matches { labels[$0] }
+    }
+
+    /// Matches labels kept in another form (e.g. JSON), read one key at a time without copying.
+    public func matches(label value: (_ key: String) -> String?) -> Bool {
         requirements.allSatisfy { requirement in
             switch requirement {
-            case .equals(let key, let value): return labels[key] == value
-            case .notEquals(let key, let value): return labels[key] != value
-            case .in(let key, let values): return labels[key].map(values.contains) ?? false
-            case .notIn(let key, let values): return labels[key].map { !values.contains($0) } ?? true
-            case .exists(let key): return labels[key] != nil
-            case .doesNotExist(let key): return labels[key] == nil
+            case .equals(let key, let expected): return value(key) == expected
+            case .notEquals(let key, let expected): return value(key) != expected
+            case .in(let key, let values): return value(key).map(values.contains) ?? false
+            case .notIn(let key, let values): return value(key).map { !values.contains($0) } ?? true
+            case .exists(let key): return value(key) != nil
+            case .doesNotExist(let key): return value(key) == nil
             }
         }
     }
@@ -126,7 +145,39 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+
+// MARK: - Building selector strings for requests
+
+extension LabelSelector {
+    /// `k1=v1,k2=v2`, keys sorted for stable output.
+    public static func equals(_ labels: [String: String]) -> String {
+        labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+
+    /// `key` (the label exists).
+    public static func exists(_ key: String) -> String { key }
+
+    /// `!key` (the label does not exist).
+    public static func notExists(_ key: String) -> String { "!\(key)" }
+
+    /// `key in (v1,v2)`.
+    public static func `in`(_ key: String, _ values: [String]) -> String {
+        "\(key) in (\(values.joined(separator: ",")))"
+    }
+
+    /// Joins requirements with `,` (logical AND), skipping empty ones.
+    public static func all(_ requirements: String...) -> String {
+        requirements.filter { !$0.isEmpty }.joined(separator: ",")
+    }
+}
+
 extension Character {
-    var isASCIIAlphanumeric: Bool { isASCII && (isLetter || isNumber) }
-    var isLowercaseASCIIAlphanumeric: Bool { isASCII && (isLowercase || isNumber) }
+    fileprivate var isASCIIAlphanumeric: Bool { isASCII && (isLetter || isNumber) }
+    fileprivate var isLowercaseASCIIAlphanumeric: Bool { isASCII && (isLowercase || isNumber) }
+}
+
+extension String {
+    fileprivate func trimmingWhitespace() -> String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
 }
