@@ -112,6 +112,25 @@ enum ManagedBlock {
         return bytes + Array(text.utf8)
     }
 
+    /// Comments out whole lines (1-based numbers) with ``takeOverPrefix``: take-over of a user's runtime.
+    static func commentOut(lines: Set<Int>, in bytes: [UInt8]) -> [UInt8] {
+        let prefix = Array(takeOverPrefix.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + lines.count * prefix.count)
+        var lineNumber = 1
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            if end < bytes.count { end += 1 }
+            if lines.contains(lineNumber) { out += prefix }
+            out += bytes[start..<end]
+            lineNumber += 1
+            start = end
+        }
+        return out
+    }
+
     /// Reverts lines that take-over commented out.
     static func restoreTakenOverLines(_ bytes: [UInt8]) -> [UInt8] {
         let prefix = Array(takeOverPrefix.utf8)

@@ -330,7 +330,7 @@ struct Planner {
     private func checkConflicts(_ definitions: [RuntimeDefinition], doc: TOMLDocument, runtimesPath: [String], path: String) throws(ConfigError) {
         for definition in definitions {
             if let node = doc.node(at: runtimesPath + [definition.handler]) {
-                throw .runtimeConflict(definition.handler, file: path, line: doc.nodes[node].line)
+                throw .runtimeConflict(definition.handler, file: path, line: doc.line(ofNode: node))
             }
         }
     }
@@ -344,36 +344,35 @@ struct Planner {
             let prefix = runtimesPath + [definition.handler]
             guard let node = doc.node(at: prefix) else { continue }
             guard takeOver.contains(definition.handler) else {
-                throw .runtimeConflict(definition.handler, file: path, line: doc.nodes[node].line)
+                throw .runtimeConflict(definition.handler, file: path, line: doc.line(ofNode: node))
             }
-            var found = false
-            for (index, header) in doc.headers.enumerated() where header.path.starts(with: prefix) {
-                lines.insert(header.line)
-                for entry in doc.entries where entry.header == index {
-                    for line in entry.firstLine...entry.lastLine { lines.insert(line) }
-                }
-                found = true
-            }
-            for entry in doc.entries where entry.path.starts(with: prefix) && (entry.header.map { !doc.headers[$0].path.starts(with: prefix) } ?? true) {
-                for line in entry.firstLine...entry.lastLine { lines.insert(line) }
-                found = true
-            }
-            guard found else {
-                throw ConfigError(.runtimeConflict, file: path, line: doc.nodes[node].line,
+            guard takeOverLines(prefix, in: doc, into: &lines) else {
+                throw ConfigError(.runtimeConflict, file: path, line: doc.line(ofNode: node),
                                   reason: "runtime \"\(definition.handler)\" is defined inside an inline table that cannot be taken over")
             }
             tookOver.append(definition.handler)
         }
         guard !lines.isEmpty else { return (doc.bytes, []) }
-        var out: [UInt8] = []
-        out.reserveCapacity(doc.bytes.count + lines.count * 32)
-        let prefix = Array(ManagedBlock.takeOverPrefix.utf8)
-        for lineNumber in 1...doc.lineStarts.count {
-            let range = doc.byteRange(lines: lineNumber, lineNumber)
-            if lines.contains(lineNumber) { out += prefix }
-            out += doc.bytes[range]
+        return (ManagedBlock.commentOut(lines: lines, in: doc.bytes), tookOver)
+    }
+
+    /// Adds the lines of every header and key/value under `prefix` to `lines`; false when there are none
+    /// (the definition sits inside an inline table).
+    private func takeOverLines(_ prefix: [String], in doc: TOMLDocument, into lines: inout Set<Int>) -> Bool {
+        var found = false
+        var headers = Set<Int32>()
+        for index in 0..<doc.headerCount where doc.path(of: Int(doc.headerRecords[index].node)).starts(with: prefix) {
+            lines.insert(Int(doc.headerRecords[index].line))
+            headers.insert(Int32(index))
+            found = true
         }
-        return (out, tookOver)
+        for record in doc.values.indices where doc.values[record].header != -2 {
+            if headers.contains(doc.values[record].header) || doc.path(of: Int(doc.values[record].node)).starts(with: prefix) {
+                for line in doc.lines(ofEntry: record) { lines.insert(line) }
+                found = true
+            }
+        }
+        return found
     }
 
     private func plannedFile(_ file: UserFile, newContents: [UInt8]?, created: Bool) -> [PlannedFile] {
