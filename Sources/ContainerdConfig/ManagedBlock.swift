@@ -98,18 +98,24 @@ enum ManagedBlock {
             // formed a blank line (otherwise it now ends a user's line).
             if atEnd || rest.last == 0x0A { before.removeLast(separator) }
         }
-        return before + after
+        before.append(contentsOf: after)  // in place: a large config is not copied once more
+        return before
     }
 
     /// `bytes` (which must not contain a block) with `body` appended as a block.
     static func append(body: [String], metadata: [String], to bytes: [UInt8]) -> [UInt8] {
+        bytes + block(body: body, metadata: metadata, after: bytes)
+    }
+
+    /// What ``append(body:metadata:to:)`` adds after `bytes`.
+    static func block(body: [String], metadata: [String], after bytes: [UInt8]) -> [UInt8] {
         let newline = lineEnding(of: bytes)
         var text = bytes.isEmpty ? "" : newline
         text += begin + newline
         for fact in metadata { text += metaPrefix + fact + newline }
         for line in body { text += line + newline }
         text += end + newline
-        return bytes + Array(text.utf8)
+        return Array(text.utf8)
     }
 
     /// Comments out whole lines (1-based numbers) with ``takeOverPrefix``: take-over of a user's runtime.

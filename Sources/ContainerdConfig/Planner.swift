@@ -172,9 +172,14 @@ struct Planner {
             // Write order: the drop-in must exist before the main file imports it.
         } else {
             facts.insert("runtimes " + definitions.map(\.handler).sorted().joined(separator: ","), at: 0)
-            let newMain = ManagedBlock.append(body: body, metadata: facts, to: base)
-            _ = try validated(newMain, path: mainPath)
-            files += plannedFile(main, newContents: newMain, created: createdBase != nil)
+            let block = ManagedBlock.block(body: body, metadata: facts, after: base)
+            if tookOver.isEmpty {
+                // `base` is the parsed file: check only the block, and let go of the document before the copy below.
+                try validated(appending: block, to: consume doc, path: mainPath)
+            } else {
+                _ = try validated(base + block, path: mainPath)
+            }
+            files += plannedFile(main, newContents: base + block, created: createdBase != nil)
             // A drop-in from an earlier install on containerd 2.x that is no longer used.
             files += try removeOwnDropIn()
         }
@@ -321,6 +326,16 @@ struct Planner {
     private func validated(_ bytes: [UInt8], path: String) throws(ConfigError) -> TOMLDocument {
         do {
             return try TOMLParser.parse(bytes)
+        } catch {
+            throw ConfigError(.unsupportedLayout, file: path, line: error.line, column: error.column,
+                              reason: "adding the runtimes would make the file invalid TOML (\(error.reason)); nothing was changed")
+        }
+    }
+
+    /// ``validated(_:path:)`` of `doc`'s bytes followed by `block`, parsing only `block`.
+    private func validated(appending block: [UInt8], to doc: consuming TOMLDocument, path: String) throws(ConfigError) {
+        do {
+            try TOMLParser.validateAppending(block, to: doc)
         } catch {
             throw ConfigError(.unsupportedLayout, file: path, line: error.line, column: error.column,
                               reason: "adding the runtimes would make the file invalid TOML (\(error.reason)); nothing was changed")

@@ -111,6 +111,9 @@ struct TOMLDocument: Sendable {
     }
 
     var bytes: [UInt8]
+    /// Bytes after ``bytes`` (only while ``TOMLParser/validateAppending(_:to:)`` checks an addition):
+    /// offsets past ``bytes`` point here.
+    var appended: [UInt8] = []
     var nodes: [Node] = [Node(parent: -1, keyStart: 0, keyEnd: 0, line: 1, payload: -1)]
     /// Kind code and flags of each node (parallel to ``nodes``).
     var kinds: [UInt8] = [TableOrigin.header.rawValue]
@@ -118,7 +121,21 @@ struct TOMLDocument: Sendable {
     var headerRecords: [HeaderRecord] = []
     var index = TOMLNodeIndex()
 
+    /// Parser state at the end of the file, so a parse of bytes appended to it can go on from there.
+    struct ParseEnd: Sendable {
+        var table: Int32
+        var header: Int32
+        var line: Int32
+        var lineStart: Int32
+    }
+    var parseEnd = ParseEnd(table: 0, header: -1, line: 1, lineStart: 0)
+
     static let root = 0
+
+    /// Runs `body` on the buffer holding `offset` (``bytes`` or ``appended``) and the offset within it.
+    func withSource<R>(at offset: Int, _ body: ([UInt8], Int) -> R) -> R {
+        offset < bytes.count || appended.isEmpty ? body(bytes, offset) : body(appended, offset - bytes.count)
+    }
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -142,10 +159,11 @@ struct TOMLDocument: Sendable {
     /// The decoded key of a node.
     func key(of node: Int) -> String {
         let n = nodes[node]
-        if kinds[node] & KindCode.escapedKey != 0 {
-            return TOMLParser.decodeEscapedKey(bytes, contentStart: Int(n.keyStart))
+        let escaped = kinds[node] & KindCode.escapedKey != 0
+        return withSource(at: Int(n.keyStart)) { source, start in
+            if escaped { return TOMLParser.decodeEscapedKey(source, contentStart: start) }
+            return String(decoding: source[start..<(start + Int(n.keyEnd - n.keyStart))], as: UTF8.self)
         }
-        return String(decoding: bytes[Int(n.keyStart)..<Int(n.keyEnd)], as: UTF8.self)
     }
 
     /// The child of `parent` named `key` (array-of-tables nodes themselves, not their elements).
@@ -284,7 +302,7 @@ struct TOMLDocument: Sendable {
     func lineAndColumn(of offset: Int) -> (line: Int, column: Int) {
         var line = 1
         var lineStart = 0
-        for k in 0..<min(offset, bytes.count) where bytes[k] == 0x0A {
+        for k in 0..<min(offset, bytes.count + appended.count) where withSource(at: k, { $0[$1] }) == 0x0A {
             line += 1
             lineStart = k + 1
         }

@@ -59,8 +59,10 @@ struct TOMLNodeIndex: Sendable {
             var key = doc.key(of: Int(node))
             return key.withUTF8 { body(UnsafeRawBufferPointer($0)) }
         }
-        return doc.bytes.withUnsafeBytes { all in
-            body(UnsafeRawBufferPointer(rebasing: all[Int(n.keyStart)..<Int(n.keyEnd)]))
+        return doc.withSource(at: Int(n.keyStart)) { source, start in
+            source.withUnsafeBytes { all in
+                body(UnsafeRawBufferPointer(rebasing: all[start..<(start + Int(n.keyEnd - n.keyStart))]))
+            }
         }
     }
 }

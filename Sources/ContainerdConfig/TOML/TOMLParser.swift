@@ -11,7 +11,10 @@ struct TOMLParseError: Error, Sendable, Equatable {
 /// dotted-key / inline forms, invalid escapes, control characters, malformed numbers and dates,
 /// invalid UTF-8.
 struct TOMLParser {
+    /// The bytes being parsed: the file, or (``validateAppending(_:to:)``) only what is appended to it.
     private let b: [UInt8]
+    /// Offset of `b` in the document (``TOMLDocument/bytes`` then ``TOMLDocument/appended``).
+    private let origin: Int
     private var i = 0
     private var line = 1
     private var lineStart = 0
@@ -34,14 +37,55 @@ struct TOMLParser {
             throw TOMLParseError(line: 1, column: 1, reason: "file is larger than 2 GiB")
         }
         var parser = TOMLParser(bytes: bytes)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.i = 3 }
         try parser.run()
-        parser.doc.index = parser.index
+        parser.finish()
         return parser.doc
+    }
+
+    /// Checks that `document`'s bytes followed by `appended` are valid TOML, parsing only `appended`: the
+    /// parse goes on from the document's end state, exactly as a parse of the whole file would. Takes the
+    /// document (pass it with `consume`, or its tables are copied first).
+    static func validateAppending(_ appended: [UInt8], to document: consuming TOMLDocument) throws(TOMLParseError) {
+        guard document.bytes.count + appended.count < Int(Int32.max) else {
+            throw TOMLParseError(line: 1, column: 1, reason: "file is larger than 2 GiB")
+        }
+        // The file's last line must end where `appended` begins (the managed block starts with a line ending);
+        // otherwise the two run together (a trailing comment would swallow the first line): parse them as one.
+        guard document.bytes.isEmpty || document.bytes.last == 0x0A || appended.first == 0x0A
+                || appended.starts(with: [0x0D, 0x0A]) else {
+            _ = try parse(document.bytes + appended)
+            return
+        }
+        var parser = TOMLParser(continuing: document, appended: appended)
+        try parser.run()
     }
 
     private init(bytes: [UInt8]) {
         b = bytes
+        origin = 0
         doc = TOMLDocument(bytes: bytes)
+    }
+
+    private init(continuing document: consuming TOMLDocument, appended: [UInt8]) {
+        b = appended
+        origin = document.bytes.count
+        doc = document
+        doc.appended = appended
+        index = doc.index
+        doc.index = TOMLNodeIndex()
+        let end = doc.parseEnd
+        currentTable = Int(end.table)
+        currentHeader = end.header
+        line = Int(end.line)
+        lineStart = Int(end.lineStart) - origin
+    }
+
+    /// Hands the index to the document and notes where the parse ended (for ``validateAppending(_:to:)``).
+    private mutating func finish() {
+        doc.index = index
+        doc.parseEnd = TOMLDocument.ParseEnd(table: Int32(currentTable), header: currentHeader, line: Int32(line),
+                                             lineStart: Int32(origin + lineStart))
     }
 
     /// A value decoded on demand from a parsed document's bytes.
@@ -76,7 +120,7 @@ struct TOMLParser {
         if at >= lineStart {
             return TOMLParseError(line: line, column: at - lineStart + 1, reason: reason)
         }
-        let position = doc.lineAndColumn(of: at)
+        let position = doc.lineAndColumn(of: origin + at)
         return TOMLParseError(line: position.line, column: position.column, reason: reason)
     }
 
@@ -153,7 +197,6 @@ struct TOMLParser {
     // MARK: document structure
 
     private mutating func run() throws(TOMLParseError) {
-        if b.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
         while !atEnd {
             skipSpaces()
             guard let c = peek() else { break }
@@ -225,7 +268,7 @@ struct TOMLParser {
             table = addNode(TOMLDocument.TableOrigin.header.rawValue, last, parent: current, line: line)
         }
         doc.headerRecords.append(TOMLDocument.HeaderRecord(node: Int32(table), line: Int32(headerLine),
-                                                           start: Int32(start), end: Int32(i)))
+                                                           start: Int32(origin + start), end: Int32(origin + i)))
         currentTable = table
         currentHeader = headerIndex
     }
@@ -235,7 +278,7 @@ struct TOMLParser {
     /// Adds a node; `parent` -1 leaves it detached (not findable) until ``attach(_:to:)``.
     private mutating func addNode(_ code: UInt8, _ key: KeyPart, parent: Int, line: Int) -> Int {
         let node = doc.nodes.count
-        doc.nodes.append(TOMLDocument.Node(parent: Int32(parent), keyStart: Int32(key.start), keyEnd: Int32(key.end),
+        doc.nodes.append(TOMLDocument.Node(parent: Int32(parent), keyStart: Int32(origin + key.start), keyEnd: Int32(origin + key.end),
                                            line: Int32(line), payload: -1))
         doc.kinds.append(code | (key.escaped ? TOMLDocument.KindCode.escapedKey : 0))
         if parent >= 0 { index.insert(Int32(node), in: doc) }
@@ -267,7 +310,8 @@ struct TOMLParser {
     private mutating func recordValue(_ node: Int, header: Int32, start: Int, valueStart: Int, isInline: Bool) {
         if isInline { setOrigin(node, .inline) }
         doc.nodes[node].payload = Int32(doc.values.count)
-        doc.values.append(TOMLDocument.ValueRecord(node: Int32(node), header: header, start: Int32(start), valueStart: Int32(valueStart)))
+        doc.values.append(TOMLDocument.ValueRecord(node: Int32(node), header: header, start: Int32(origin + start),
+                                                   valueStart: Int32(origin + valueStart)))
     }
 
     private mutating func parseKeyValue() throws(TOMLParseError) {
