@@ -421,6 +421,8 @@ struct Planner {
     // MARK: uninstall
 
     func uninstall(backup: [String: [UInt8]], existedBefore: Set<String> = []) throws(ConfigError) -> ConfigPlan {
+        // First, while only the snapshot is in memory: a parse of a large config next to its reverted copies would not be.
+        let schema = detectedSchema()
         var files: [PlannedFile] = []
         var seen = Set<String>()
         // Main config and templates first (drop their imports entry), drop-ins last.
@@ -433,16 +435,19 @@ struct Planner {
             files += try removeOwnChanges(path, backup: backup, existedBefore: existedBefore)
         }
         files += try removeOwnDropIn()
-        var schema = 0
+        return ConfigPlan(files: files, schema: schema, effectiveConfigPath: layout.mainConfigPath,
+                          criPluginID: schema == 0 ? "" : ConfigSchema.criPluginID(schema: schema, doc: nil))
+    }
+
+    /// The schema of the first readable config (main, then templates); 0 when none is.
+    private func detectedSchema() -> Int {
         for path in [layout.mainConfigPath, layout.templateV3Path, layout.templatePath].compactMap({ $0 }) {
             if let bytes = snapshot.contents(of: path), let doc = try? TOMLParser.parse(bytes),
                let detected = try? ConfigSchema.detect(doc, file: path) {
-                schema = detected
-                break
+                return detected
             }
         }
-        return ConfigPlan(files: files, schema: schema, effectiveConfigPath: layout.mainConfigPath,
-                          criPluginID: schema == 0 ? "" : ConfigSchema.criPluginID(schema: schema, doc: nil))
+        return 0
     }
 
     // MARK: inspect

@@ -18,12 +18,7 @@ extension NodeInstaller {
         let entries = state?.runtimes ?? []
         report.runtimes = reportRuntimes(entries)
         let snapshot = try snapshot(host, version: version)
-        var backups: [String: [UInt8]] = [:]
-        for hostPath in host.layout.pathsToRead {
-            if let bytes = try backup(of: hostPath).read() { backups[hostPath] = bytes }
-        }
-        let existedBefore = Set((state?.backups ?? []).map { String($0.dropLast(".kwasm-backup".count)) })
-        let plan = try ConfigEngine.planUninstall(snapshot, backup: backups, existedBefore: existedBefore)
+        let plan = try uninstallPlan(snapshot, host: host, state: state)
         report.configSchema = plan.schema
         report.configPath = plan.effectiveConfigPath
 
@@ -47,7 +42,7 @@ extension NodeInstaller {
         do {
             for planned in plan.files {
                 let target = try paths.resolve(planned.path)
-                try journal.rememberFile(target)
+                try journal.rememberFile(target, knownBytes: snapshot.contents(of: planned.path))
                 if let bytes = planned.newContents { try AtomicFile.write(bytes, to: target) } else { try AtomicFile.remove(target) }
             }
             if plan.changed || restartOwed, try restarter.restarts() {
@@ -97,6 +92,27 @@ extension NodeInstaller {
         report.result = "uninstalled"
         if !kept.isEmpty {
             report.drift = kept.map { "binary \($0) was changed by someone else; left in place" }
+        }
+    }
+
+    /// The uninstall plan. Backups are read only for a file whose managed block is damaged (the planner needs the
+    /// original bytes only then), so a large config is not held once more; a file with a backup existed before.
+    private func uninstallPlan(_ snapshot: HostConfigSnapshot, host: Host, state: InstallState?) throws -> ConfigPlan {
+        var existedBefore = Set((state?.backups ?? []).map { String($0.dropLast(".kwasm-backup".count)) })
+        for hostPath in host.layout.pathsToRead {
+            if try backup(of: hostPath).found == .regular { existedBefore.insert(hostPath) }
+        }
+        var backups: [String: [UInt8]] = [:]
+        while true {
+            let failure: ConfigError
+            do {
+                return try ConfigEngine.planUninstall(snapshot, backup: backups, existedBefore: existedBefore)
+            } catch {
+                failure = error
+            }
+            guard failure.code == .damagedManagedBlock, let path = failure.file, backups[path] == nil,
+                  host.layout.pathsToRead.contains(path), let bytes = try backup(of: path).read() else { throw failure }
+            backups[path] = bytes
         }
     }
 }
