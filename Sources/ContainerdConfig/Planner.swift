@@ -179,7 +179,10 @@ struct Planner {
             } else {
                 _ = try validated(base + block, path: mainPath)
             }
-            files += plannedFile(main, newContents: base + block, created: createdBase != nil)
+            // Converged (status, a repeated install): no second copy of a large file just to compare it.
+            if main.current.map({ ManagedBlock.isAppended(block, to: base, in: $0) }) != true {
+                files += plannedFile(main, newContents: base + block, created: createdBase != nil)
+            }
             // A drop-in from an earlier install on containerd 2.x that is no longer used.
             files += try removeOwnDropIn()
         }
