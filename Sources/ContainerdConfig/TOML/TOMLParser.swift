@@ -37,6 +37,7 @@ struct TOMLParser {
             throw TOMLParseError(line: 1, column: 1, reason: "file is larger than 2 GiB")
         }
         var parser = TOMLParser(bytes: bytes)
+        parser.reserveForLines(bytes)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.i = 3 }
         try parser.run()
         parser.finish()
@@ -79,6 +80,17 @@ struct TOMLParser {
         currentHeader = end.header
         line = Int(end.line)
         lineStart = Int(end.lineStart) - origin
+    }
+
+    /// Room for about one node, key and header per line up front: growing a large array by doubling holds the
+    /// old and the new copy at once (capacity never written to is not resident).
+    private mutating func reserveForLines(_ bytes: [UInt8]) {
+        var lines = 1
+        bytes.withUnsafeBufferPointer { for byte in $0 where byte == 0x0A { lines += 1 } }
+        doc.nodes.reserveCapacity(lines + 1)
+        doc.kinds.reserveCapacity(lines + 1)
+        doc.values.reserveCapacity(lines)
+        doc.headerRecords.reserveCapacity(lines)
     }
 
     /// Hands the index to the document and notes where the parse ended (for ``validateAppending(_:to:)``).
