@@ -93,23 +93,54 @@ enum ManagedBlock {
         var separator = 0
         if before.last == 0x0A { separator = before.count >= 2 && before[before.count - 2] == 0x0D ? 2 : 1 }
         if separator > 0 {
-            let rest = before.dropLast(separator)
             // Remove the separator we added: always at end of file; in the middle only if it
-            // formed a blank line (otherwise it now ends a user's line).
-            if atEnd || rest.last == 0x0A { before.removeLast(separator) }
+            // formed a blank line (otherwise it now ends a user's line). (No slice of `before` is held
+            // here: it would make removeLast copy the whole file.)
+            let restLast = before.count > separator ? before[before.count - separator - 1] : nil
+            if atEnd || restLast == 0x0A { before.removeLast(separator) }
         }
-        return before + after
+        before.append(contentsOf: after)  // in place: a large config is not copied once more
+        return before
     }
 
     /// `bytes` (which must not contain a block) with `body` appended as a block.
     static func append(body: [String], metadata: [String], to bytes: [UInt8]) -> [UInt8] {
+        bytes + block(body: body, metadata: metadata, after: bytes)
+    }
+
+    /// Whether `file` is exactly `bytes + block`, compared in place.
+    static func isAppended(_ block: [UInt8], to bytes: [UInt8], in file: [UInt8]) -> Bool {
+        file.count == bytes.count + block.count && file.starts(with: bytes) && file[bytes.count...].elementsEqual(block)
+    }
+
+    /// What ``append(body:metadata:to:)`` adds after `bytes`.
+    static func block(body: [String], metadata: [String], after bytes: [UInt8]) -> [UInt8] {
         let newline = lineEnding(of: bytes)
         var text = bytes.isEmpty ? "" : newline
         text += begin + newline
         for fact in metadata { text += metaPrefix + fact + newline }
         for line in body { text += line + newline }
         text += end + newline
-        return bytes + Array(text.utf8)
+        return Array(text.utf8)
+    }
+
+    /// Comments out whole lines (1-based numbers) with ``takeOverPrefix``: take-over of a user's runtime.
+    static func commentOut(lines: Set<Int>, in bytes: [UInt8]) -> [UInt8] {
+        let prefix = Array(takeOverPrefix.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + lines.count * prefix.count)
+        var lineNumber = 1
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            if end < bytes.count { end += 1 }
+            if lines.contains(lineNumber) { out += prefix }
+            out += bytes[start..<end]
+            lineNumber += 1
+            start = end
+        }
+        return out
     }
 
     /// Reverts lines that take-over commented out.

@@ -132,9 +132,17 @@ struct Planner {
             // Write order: the drop-in must exist before the main file imports it.
         } else {
             facts.insert("runtimes " + definitions.map(\.handler).sorted().joined(separator: ","), at: 0)
-            let newMain = ManagedBlock.append(body: body, metadata: facts, to: base)
-            _ = try validated(newMain, path: mainPath)
-            files += plannedFile(main, newContents: newMain, created: createdBase != nil)
+            let block = ManagedBlock.block(body: body, metadata: facts, after: base)
+            if tookOver.isEmpty {
+                // `base` is the parsed file: check only the block, and let go of the document before the copy below.
+                try validated(appending: block, to: consume doc, path: mainPath)
+            } else {
+                _ = try validated(base + block, path: mainPath)
+            }
+            // Converged (status, a repeated install): no second copy of a large file just to compare it.
+            if main.current.map({ ManagedBlock.isAppended(block, to: base, in: $0) }) != true {
+                files += plannedFile(main, newContents: base + block, created: createdBase != nil)
+            }
             // A drop-in from an earlier install on containerd 2.x that is no longer used.
             files += try removeOwnDropIn()
         }
@@ -354,10 +362,20 @@ struct Planner {
         }
     }
 
+    /// ``validated(_:path:)`` of `doc`'s bytes followed by `block`, parsing only `block`.
+    private func validated(appending block: [UInt8], to doc: consuming TOMLDocument, path: String) throws(ConfigError) {
+        do {
+            try TOMLParser.validateAppending(block, to: doc)
+        } catch {
+            throw ConfigError(.unsupportedLayout, file: path, line: error.line, column: error.column,
+                              reason: "adding the runtimes would make the file invalid TOML (\(error.reason)); nothing was changed")
+        }
+    }
+
     private func checkConflicts(_ definitions: [RuntimeDefinition], doc: TOMLDocument, runtimesPath: [String], path: String) throws(ConfigError) {
         for definition in definitions {
             if let node = doc.node(at: runtimesPath + [definition.handler]) {
-                throw .runtimeConflict(definition.handler, file: path, line: doc.nodes[node].line)
+                throw .runtimeConflict(definition.handler, file: path, line: doc.line(ofNode: node))
             }
         }
     }
@@ -371,36 +389,35 @@ struct Planner {
             let prefix = runtimesPath + [definition.handler]
             guard let node = doc.node(at: prefix) else { continue }
             guard takeOver.contains(definition.handler) else {
-                throw .runtimeConflict(definition.handler, file: path, line: doc.nodes[node].line)
+                throw .runtimeConflict(definition.handler, file: path, line: doc.line(ofNode: node))
             }
-            var found = false
-            for (index, header) in doc.headers.enumerated() where header.path.starts(with: prefix) {
-                lines.insert(header.line)
-                for entry in doc.entries where entry.header == index {
-                    for line in entry.firstLine...entry.lastLine { lines.insert(line) }
-                }
-                found = true
-            }
-            for entry in doc.entries where entry.path.starts(with: prefix) && (entry.header.map { !doc.headers[$0].path.starts(with: prefix) } ?? true) {
-                for line in entry.firstLine...entry.lastLine { lines.insert(line) }
-                found = true
-            }
-            guard found else {
-                throw ConfigError(.runtimeConflict, file: path, line: doc.nodes[node].line,
+            guard takeOverLines(prefix, in: doc, into: &lines) else {
+                throw ConfigError(.runtimeConflict, file: path, line: doc.line(ofNode: node),
                                   reason: "runtime \"\(definition.handler)\" is defined inside an inline table that cannot be taken over")
             }
             tookOver.append(definition.handler)
         }
         guard !lines.isEmpty else { return (doc.bytes, []) }
-        var out: [UInt8] = []
-        out.reserveCapacity(doc.bytes.count + lines.count * 32)
-        let prefix = Array(ManagedBlock.takeOverPrefix.utf8)
-        for lineNumber in 1...doc.lineStarts.count {
-            let range = doc.byteRange(lines: lineNumber, lineNumber)
-            if lines.contains(lineNumber) { out += prefix }
-            out += doc.bytes[range]
+        return (ManagedBlock.commentOut(lines: lines, in: doc.bytes), tookOver)
+    }
+
+    /// Adds the lines of every header and key/value under `prefix` to `lines`; false when there are none
+    /// (the definition sits inside an inline table).
+    private func takeOverLines(_ prefix: [String], in doc: TOMLDocument, into lines: inout Set<Int>) -> Bool {
+        var found = false
+        var headers = Set<Int32>()
+        for index in 0..<doc.headerCount where doc.path(of: Int(doc.headerRecords[index].node)).starts(with: prefix) {
+            lines.insert(Int(doc.headerRecords[index].line))
+            headers.insert(Int32(index))
+            found = true
         }
-        return (out, tookOver)
+        for record in doc.values.indices where doc.values[record].header != -2 {
+            if headers.contains(doc.values[record].header) || doc.path(of: Int(doc.values[record].node)).starts(with: prefix) {
+                for line in doc.lines(ofEntry: record) { lines.insert(line) }
+                found = true
+            }
+        }
+        return found
     }
 
     private func plannedFile(_ file: UserFile, newContents: [UInt8]?, created: Bool) -> [PlannedFile] {
@@ -434,6 +451,8 @@ struct Planner {
     // MARK: uninstall
 
     func uninstall(backup: [String: [UInt8]], existedBefore: Set<String> = []) throws(ConfigError) -> ConfigPlan {
+        // First, while only the snapshot is in memory: a parse of a large config next to its reverted copies would not be.
+        let schema = detectedSchema()
         var files: [PlannedFile] = []
         var seen = Set<String>()
         // Main config and templates first (drop their imports entry), drop-ins last.
@@ -446,16 +465,19 @@ struct Planner {
             files += try removeOwnChanges(path, backup: backup, existedBefore: existedBefore)
         }
         files += try removeOwnDropIn()
-        var schema = 0
+        return ConfigPlan(files: files, schema: schema, effectiveConfigPath: layout.mainConfigPath,
+                          criPluginID: schema == 0 ? "" : ConfigSchema.criPluginID(schema: schema, doc: nil))
+    }
+
+    /// The schema of the first readable config (main, then templates); 0 when none is.
+    private func detectedSchema() -> Int {
         for path in [layout.mainConfigPath, layout.templateV3Path, layout.templatePath].compactMap({ $0 }) {
             if let bytes = snapshot.contents(of: path), let doc = try? TOMLParser.parse(bytes),
                let detected = try? ConfigSchema.detect(doc, file: path) {
-                schema = detected
-                break
+                return detected
             }
         }
-        return ConfigPlan(files: files, schema: schema, effectiveConfigPath: layout.mainConfigPath,
-                          criPluginID: schema == 0 ? "" : ConfigSchema.criPluginID(schema: schema, doc: nil))
+        return 0
     }
 
     // MARK: inspect

@@ -135,7 +135,7 @@ struct RealContainerdTests {
         let before = try TOMLParser.parse(try snapshot.contents(of: snapshot.layout.mainConfigPath) ?? Support.defaults16)
         let userPath = ConfigSchema.runtimesPath(pluginID: plan.criPluginID)
         if let node = before.node(at: userPath) {
-            for name in before.nodes[node].children.keys {
+            for name in before.childKeys(of: node) {
                 #expect(dump.node(at: runtimes + [name]) != nil, "\(c.label): user runtime \(name) lost")
             }
         }

@@ -16,9 +16,13 @@ enum TOMLValue: Hashable, Sendable {
 
 /// A parsed TOML 1.0 document that remembers where everything came from, so the engine can
 /// validate, ask "is this key defined, and how?", and make minimal textual edits.
+///
+/// Memory stays proportional to the file, not to its number of tables (issue 14, item 13): the document
+/// keeps the file's bytes and, per table, key or header, a few 32-bit offsets into them. Keys are compared
+/// and hashed in place; keys, paths and values become Strings only when the planner asks for one.
 struct TOMLDocument: Sendable {
     /// How a table came to exist; TOML forbids redefining tables across these forms.
-    enum TableOrigin: Sendable, Equatable {
+    enum TableOrigin: UInt8, Sendable, Equatable {
         /// Created as the parent of a `[a.b]` header (may still be defined once by `[a]`).
         case implicit
         /// Defined by its own `[header]` (or the root).
@@ -31,35 +35,56 @@ struct TOMLDocument: Sendable {
 
     enum Kind: Sendable, Equatable {
         case table(TableOrigin)
-        /// `[[header]]`; `elements` holds one table node per occurrence.
+        /// `[[header]]`; each occurrence is an element node whose parent is the array node.
         case arrayOfTables
         /// A non-table value (string, array, …).
         case value
     }
 
+    /// One table, array of tables or value. No Strings: its key is a byte range of ``bytes``.
     struct Node: Sendable {
-        var kind: Kind
-        var children: [String: Int] = [:]
-        var elements: [Int] = []
-        var value: TOMLValue?
+        var parent: Int32
+        /// The key's text in the file (inside the quotes for a quoted key).
+        var keyStart: Int32
+        var keyEnd: Int32
         /// 1-based line where the node was first created.
-        var line: Int
+        var line: Int32
+        /// value (or inline table): index into ``values``; array of tables: its last element; else -1.
+        var payload: Int32
+    }
+
+    /// Where a value was written: a key/value line, or a key inside an inline table.
+    struct ValueRecord: Sendable {
+        var node: Int32
+        /// Header index of the section, -1 for the root section, -2 for a key inside an inline table.
+        var header: Int32
+        /// Start of the key (of the whole `key = value`).
+        var start: Int32
+        var valueStart: Int32
     }
 
     /// A `[table]` or `[[array]]` header line.
+    struct HeaderRecord: Sendable {
+        var node: Int32
+        var line: Int32
+        /// Byte range of the header itself (from `[` to the closing bracket).
+        var start: Int32
+        var end: Int32
+    }
+
+    /// A `[table]` or `[[array]]` header, decoded (see ``header(_:)``).
     struct Header: Sendable {
         var path: [String]
         var isArray: Bool
         var line: Int
-        /// Byte range of the header itself (from `[` to the closing bracket).
         var range: Range<Int>
     }
 
-    /// A key/value pair.
+    /// A key/value pair, decoded (see ``entry(_:)``).
     struct Entry: Sendable {
         /// Full path from the root (header path + dotted key).
         var path: [String]
-        /// Index into `headers` of the section it belongs to, nil for the root section.
+        /// Index of the header of the section it belongs to, nil for the root section.
         var header: Int?
         var firstLine: Int
         var lastLine: Int
@@ -74,26 +99,106 @@ struct TOMLDocument: Sendable {
         var arrayOpenBracket: Int?
     }
 
+    /// Kind codes in ``kinds`` (low three bits) and flags.
+    enum KindCode {
+        static let arrayOfTables: UInt8 = 4
+        static let value: UInt8 = 5
+        static let mask: UInt8 = 7
+        /// The key is a basic string with escapes: decode it to compare.
+        static let escapedKey: UInt8 = 8
+        /// A table that is one element of an array of tables (its parent is the array node).
+        static let element: UInt8 = 16
+    }
+
     var bytes: [UInt8]
-    var nodes: [Node] = [Node(kind: .table(.header), line: 1)]
-    var headers: [Header] = []
-    var entries: [Entry] = []
-    /// Byte offset where each line starts (line n starts at lineStarts[n-1]).
-    var lineStarts: [Int] = [0]
+    /// Bytes after ``bytes`` (only while ``TOMLParser/validateAppending(_:to:)`` checks an addition):
+    /// offsets past ``bytes`` point here.
+    var appended: [UInt8] = []
+    var nodes: [Node] = [Node(parent: -1, keyStart: 0, keyEnd: 0, line: 1, payload: -1)]
+    /// Kind code and flags of each node (parallel to ``nodes``).
+    var kinds: [UInt8] = [TableOrigin.header.rawValue]
+    var values: [ValueRecord] = []
+    var headerRecords: [HeaderRecord] = []
+    var index = TOMLNodeIndex()
+
+    /// Parser state at the end of the file, so a parse of bytes appended to it can go on from there.
+    struct ParseEnd: Sendable {
+        var table: Int32
+        var header: Int32
+        var line: Int32
+        var lineStart: Int32
+    }
+    var parseEnd = ParseEnd(table: 0, header: -1, line: 1, lineStart: 0)
 
     static let root = 0
+
+    /// Runs `body` on the buffer holding `offset` (``bytes`` or ``appended``) and the offset within it.
+    func withSource<R>(at offset: Int, _ body: ([UInt8], Int) -> R) -> R {
+        offset < bytes.count || appended.isEmpty ? body(bytes, offset) : body(appended, offset - bytes.count)
+    }
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    // MARK: nodes
+
+    func kind(of node: Int) -> Kind {
+        let code = kinds[node] & KindCode.mask
+        switch code {
+        case KindCode.arrayOfTables: return .arrayOfTables
+        case KindCode.value: return .value
+        default: return .table(TableOrigin(rawValue: code)!)
+        }
+    }
+
+    func line(ofNode node: Int) -> Int { Int(nodes[node].line) }
+
+    func isElement(_ node: Int) -> Bool { kinds[node] & KindCode.element != 0 }
+
+    /// The decoded key of a node.
+    func key(of node: Int) -> String {
+        let n = nodes[node]
+        let escaped = kinds[node] & KindCode.escapedKey != 0
+        return withSource(at: Int(n.keyStart)) { source, start in
+            if escaped { return TOMLParser.decodeEscapedKey(source, contentStart: start) }
+            return String(decoding: source[start..<(start + Int(n.keyEnd - n.keyStart))], as: UTF8.self)
+        }
+    }
+
+    /// The child of `parent` named `key` (array-of-tables nodes themselves, not their elements).
+    func child(_ parent: Int, _ key: String) -> Int? {
+        var key = key
+        return key.withUTF8 { index.find(parent: Int32(parent), key: UnsafeRawBufferPointer($0), in: self) }.map(Int.init)
+    }
 
     /// The node at `path`, following the last element of arrays of tables (like TOML headers do).
     func node(at path: [String]) -> Int? {
         var current = TOMLDocument.root
         for key in path {
-            guard let next = nodes[current].children[key] else { return nil }
+            guard let next = child(current, key) else { return nil }
             current = next
-            if nodes[current].kind == .arrayOfTables, let last = nodes[current].elements.last {
-                current = last
+            if kind(of: current) == .arrayOfTables, nodes[current].payload >= 0 {
+                current = Int(nodes[current].payload)
             }
         }
         return current
+    }
+
+    /// Path of a node from the root, as headers write it.
+    func path(of node: Int) -> [String] {
+        var parts: [String] = []
+        var current = node
+        while current != TOMLDocument.root, current >= 0 {
+            if !isElement(current) { parts.append(key(of: current)) }
+            current = Int(nodes[current].parent)
+        }
+        return parts.reversed()
+    }
+
+    /// Keys of a table's children, for tests and inspection (a scan of every node).
+    func childKeys(of parent: Int) -> [String] {
+        nodes.indices.filter { nodes[$0].parent == Int32(parent) && !isElement($0) }.map { key(of: $0) }
     }
 
     /// The first node along `path` (including the full path) that is not an ordinary table the
@@ -102,16 +207,15 @@ struct TOMLDocument: Sendable {
         var current = TOMLDocument.root
         var walked: [String] = []
         for key in path {
-            guard let next = nodes[current].children[key] else { return nil }
+            guard let next = child(current, key) else { return nil }
             walked.append(key)
-            let node = nodes[next]
-            switch node.kind {
+            switch kind(of: next) {
             case .table(.inline):
-                return (node.line, "\(TOMLKey.render(walked)) is written as an inline table, so no table can be added inside it")
+                return (line(ofNode: next), "\(TOMLKey.render(walked)) is written as an inline table, so no table can be added inside it")
             case .value:
-                return (node.line, "\(TOMLKey.render(walked)) is a value, not a table")
+                return (line(ofNode: next), "\(TOMLKey.render(walked)) is a value, not a table")
             case .arrayOfTables:
-                return (node.line, "\(TOMLKey.render(walked)) is an array of tables")
+                return (line(ofNode: next), "\(TOMLKey.render(walked)) is an array of tables")
             case .table:
                 current = next
             }
@@ -119,46 +223,90 @@ struct TOMLDocument: Sendable {
         return nil
     }
 
+    // MARK: values
+
     func value(at path: [String]) -> TOMLValue? {
         guard let node = node(at: path) else { return nil }
-        return nodes[node].value
+        return value(ofNode: node)
+    }
+
+    /// The value of a value node or inline table (decoded from the file), nil for other tables.
+    func value(ofNode node: Int) -> TOMLValue? {
+        let record = nodes[node].payload
+        switch kind(of: node) {
+        case .value:
+            return decode(values[Int(record)]).value
+        case .table(.inline):
+            if record >= 0 { return decode(values[Int(record)]).value }
+            // A table made by a dotted key inside an inline table (`{ a.b = 1 }`): gather its keys.
+            var table: [String: TOMLValue] = [:]
+            for child in nodes.indices where nodes[child].parent == Int32(node) {
+                table[key(of: child)] = value(ofNode: child)
+            }
+            return .inlineTable(table)
+        default:
+            return nil
+        }
     }
 
     /// Root-level entry with the given key.
     func rootEntry(_ key: String) -> Entry? {
-        entries.first { $0.header == nil && $0.path == [key] }
+        guard let node = child(TOMLDocument.root, key), nodes[node].payload >= 0 else { return nil }
+        guard kind(of: node) == .value || kind(of: node) == .table(.inline) else { return nil }
+        let record = Int(nodes[node].payload)
+        guard values[record].header == -1 else { return nil }
+        return entry(record)
     }
 
-    /// 1-based line of a byte offset.
-    func line(of offset: Int) -> Int {
-        var low = 0, high = lineStarts.count - 1
-        while low < high {
-            let mid = (low + high + 1) / 2
-            if lineStarts[mid] <= offset { low = mid } else { high = mid - 1 }
+    /// Indices (into ``values``) of the key/value lines, in file order.
+    var entryRecords: [Int] { values.indices.filter { values[$0].header != -2 } }
+
+    /// A key/value line, decoded.
+    func entry(_ record: Int) -> Entry {
+        let r = values[record]
+        let firstLine = line(ofNode: Int(r.node))
+        let decoded = decode(r)
+        let isArray = if case .array = decoded.value { true } else { false }
+        return Entry(path: path(of: Int(r.node)), header: r.header >= 0 ? Int(r.header) : nil,
+                     firstLine: firstLine, lastLine: decoded.lastLine,
+                     range: Int(r.start)..<decoded.end, valueRange: Int(r.valueStart)..<decoded.end, value: decoded.value,
+                     arrayLastElementEnd: isArray ? decoded.lastElementEnd : nil,
+                     arrayOpenBracket: isArray ? Int(r.valueStart) : nil)
+    }
+
+    /// First and last line of a key/value line (the last from its value's end).
+    func lines(ofEntry record: Int) -> ClosedRange<Int> {
+        line(ofNode: Int(values[record].node))...decode(values[record]).lastLine
+    }
+
+    private func decode(_ record: ValueRecord) -> TOMLParser.DecodedValue {
+        TOMLParser.decodeValue(bytes, at: Int(record.valueStart), line: line(ofNode: Int(record.node)))
+    }
+
+    // MARK: headers
+
+    var headerCount: Int { headerRecords.count }
+
+    func header(_ index: Int) -> Header {
+        let h = headerRecords[index]
+        return Header(path: path(of: Int(h.node)), isArray: isElement(Int(h.node)), line: Int(h.line),
+                      range: Int(h.start)..<Int(h.end))
+    }
+
+    /// Every header, decoded: for tests and one-line documents (the planner walks ``header(_:)``).
+    var headers: [Header] { headerRecords.indices.map(header) }
+
+    // MARK: lines
+
+    /// 1-based line and column of a byte offset (counts line feeds: only for error messages).
+    func lineAndColumn(of offset: Int) -> (line: Int, column: Int) {
+        var line = 1
+        var lineStart = 0
+        for k in 0..<min(offset, bytes.count + appended.count) where withSource(at: k, { $0[$1] }) == 0x0A {
+            line += 1
+            lineStart = k + 1
         }
-        return low + 1
-    }
-
-    /// Byte range of whole lines `first...last` including their line endings.
-    func byteRange(lines first: Int, _ last: Int) -> Range<Int> {
-        let start = lineStarts[first - 1]
-        let end = last < lineStarts.count ? lineStarts[last] : bytes.count
-        return start..<end
-    }
-
-    /// Plain Swift view of a table node (for tests and inspection).
-    func plainValue(_ index: Int = TOMLDocument.root) -> TOMLValue {
-        let node = nodes[index]
-        switch node.kind {
-        case .value:
-            return node.value ?? .string("")
-        case .arrayOfTables:
-            return .array(node.elements.map { plainValue($0) })
-        case .table:
-            var dict: [String: TOMLValue] = [:]
-            for (key, child) in node.children { dict[key] = plainValue(child) }
-            return .inlineTable(dict)
-        }
+        return (line, offset - lineStart + 1)
     }
 }
 

@@ -11,15 +11,19 @@ struct TOMLParseError: Error, Sendable, Equatable {
 /// dotted-key / inline forms, invalid escapes, control characters, malformed numbers and dates,
 /// invalid UTF-8.
 struct TOMLParser {
+    /// The bytes being parsed: the file, or (``validateAppending(_:to:)``) only what is appended to it.
     private let b: [UInt8]
+    /// Offset of `b` in the document (``TOMLDocument/bytes`` then ``TOMLDocument/appended``).
+    private let origin: Int
     private var i = 0
     private var line = 1
     private var lineStart = 0
     private var doc: TOMLDocument
-    /// Table node that key/values currently go into, and the header index of the section.
+    /// (parent, key) → node while parsing; moved into the document at the end.
+    private var index = TOMLNodeIndex()
+    /// Table node that key/values currently go into, and the header index of the section (-1: root).
     private var currentTable = TOMLDocument.root
-    private var currentPath: [String] = []
-    private var currentHeader: Int?
+    private var currentHeader: Int32 = -1
     /// How many arrays / inline tables enclose the value being parsed. Values nest by recursion, so the
     /// depth is bounded: a hostile file gets a parse error, not a stack overflow.
     private var depth = 0
@@ -29,14 +33,96 @@ struct TOMLParser {
     static let maxKeyParts = 128
 
     static func parse(_ bytes: [UInt8]) throws(TOMLParseError) -> TOMLDocument {
+        guard bytes.count < Int(Int32.max) else {
+            throw TOMLParseError(line: 1, column: 1, reason: "file is larger than 2 GiB")
+        }
         var parser = TOMLParser(bytes: bytes)
+        parser.reserveForLines(bytes)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.i = 3 }
         try parser.run()
+        parser.finish()
         return parser.doc
+    }
+
+    /// Checks that `document`'s bytes followed by `appended` are valid TOML, parsing only `appended`: the
+    /// parse goes on from the document's end state, exactly as a parse of the whole file would. Takes the
+    /// document (pass it with `consume`, or its tables are copied first).
+    static func validateAppending(_ appended: [UInt8], to document: consuming TOMLDocument) throws(TOMLParseError) {
+        guard document.bytes.count + appended.count < Int(Int32.max) else {
+            throw TOMLParseError(line: 1, column: 1, reason: "file is larger than 2 GiB")
+        }
+        // The file's last line must end where `appended` begins (the managed block starts with a line ending);
+        // otherwise the two run together (a trailing comment would swallow the first line): parse them as one.
+        guard document.bytes.isEmpty || document.bytes.last == 0x0A || appended.first == 0x0A
+                || appended.starts(with: [0x0D, 0x0A]) else {
+            _ = try parse(document.bytes + appended)
+            return
+        }
+        var parser = TOMLParser(continuing: document, appended: appended)
+        try parser.run()
     }
 
     private init(bytes: [UInt8]) {
         b = bytes
+        origin = 0
         doc = TOMLDocument(bytes: bytes)
+    }
+
+    private init(continuing document: consuming TOMLDocument, appended: [UInt8]) {
+        b = appended
+        origin = document.bytes.count
+        doc = document
+        doc.appended = appended
+        index = doc.index
+        doc.index = TOMLNodeIndex()
+        let end = doc.parseEnd
+        currentTable = Int(end.table)
+        currentHeader = end.header
+        line = Int(end.line)
+        lineStart = Int(end.lineStart) - origin
+    }
+
+    /// Room for about one node, key and header per line up front: growing a large array by doubling holds the
+    /// old and the new copy at once (capacity never written to is not resident).
+    private mutating func reserveForLines(_ bytes: [UInt8]) {
+        var lines = 1
+        bytes.withUnsafeBufferPointer { for byte in $0 where byte == 0x0A { lines += 1 } }
+        doc.nodes.reserveCapacity(lines + 1)
+        doc.kinds.reserveCapacity(lines + 1)
+        doc.values.reserveCapacity(lines)
+        doc.headerRecords.reserveCapacity(lines)
+    }
+
+    /// Hands the index to the document and notes where the parse ended (for ``validateAppending(_:to:)``).
+    private mutating func finish() {
+        doc.index = index
+        doc.parseEnd = TOMLDocument.ParseEnd(table: Int32(currentTable), header: currentHeader, line: Int32(line),
+                                             lineStart: Int32(origin + lineStart))
+    }
+
+    /// A value decoded on demand from a parsed document's bytes.
+    struct DecodedValue {
+        var value: TOMLValue
+        var end: Int
+        var lastLine: Int
+        var lastElementEnd: Int?
+    }
+
+    /// Decodes the (already validated) value starting at `offset` on `line`.
+    static func decodeValue(_ bytes: [UInt8], at offset: Int, line: Int) -> DecodedValue {
+        var parser = TOMLParser(bytes: bytes)
+        parser.i = offset
+        parser.line = line
+        var lastElementEnd: Int?
+        let value = (try? parser.parseValue(arrayLastElementEnd: &lastElementEnd)) ?? .string("")
+        return DecodedValue(value: value, end: parser.i, lastLine: parser.line, lastElementEnd: lastElementEnd)
+    }
+
+    /// A basic-string key with escapes, decoded (`contentStart` is just past its opening quote).
+    static func decodeEscapedKey(_ bytes: [UInt8], contentStart: Int) -> String {
+        var parser = TOMLParser(bytes: bytes)
+        parser.i = contentStart - 1
+        return (try? parser.parseBasicString()) ?? ""
     }
 
     // MARK: errors and low-level helpers
@@ -46,8 +132,8 @@ struct TOMLParser {
         if at >= lineStart {
             return TOMLParseError(line: line, column: at - lineStart + 1, reason: reason)
         }
-        let l = doc.line(of: at)
-        return TOMLParseError(line: l, column: at - doc.lineStarts[l - 1] + 1, reason: reason)
+        let position = doc.lineAndColumn(of: origin + at)
+        return TOMLParseError(line: position.line, column: position.column, reason: reason)
     }
 
     private var atEnd: Bool { i >= b.count }
@@ -56,7 +142,6 @@ struct TOMLParser {
     private mutating func newline() {
         line += 1
         lineStart = i
-        doc.lineStarts.append(i)
     }
 
     private mutating func skipSpaces() {
@@ -124,7 +209,6 @@ struct TOMLParser {
     // MARK: document structure
 
     private mutating func run() throws(TOMLParseError) {
-        if b.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
         while !atEnd {
             skipSpaces()
             guard let c = peek() else { break }
@@ -156,66 +240,90 @@ struct TOMLParser {
             guard peek() == UInt8(ascii: "]") else { throw fail("expected ']]' to close the array-of-tables header") }
             i += 1
         }
-        let headerIndex = doc.headers.count
-        doc.headers.append(TOMLDocument.Header(path: path, isArray: isArray, line: headerLine, range: start..<i))
+        let headerIndex = Int32(doc.headerRecords.count)
 
         // Walk all but the last key, creating implicit tables.
         var current = TOMLDocument.root
-        for (n, key) in path.dropLast().enumerated() {
-            if let next = doc.nodes[current].children[key] {
-                switch doc.nodes[next].kind {
+        for (n, part) in path.dropLast().enumerated() {
+            if let next = child(current, part) {
+                switch doc.kind(of: next) {
                 case .table(.inline), .value:
-                    throw fail("cannot define table \(TOMLKey.render(path)): \(TOMLKey.render(Array(path[...n]))) is already a value (line \(doc.nodes[next].line))", at: start)
+                    throw fail("cannot define table \(render(path)): \(render(path[...n])) is already a value (line \(doc.line(ofNode: next)))", at: start)
                 case .arrayOfTables:
-                    current = doc.nodes[next].elements.last!
+                    current = Int(doc.nodes[next].payload)
                 case .table:
                     current = next
                 }
             } else {
-                current = addNode(.table(.implicit), key: key, in: current)
+                current = addNode(TOMLDocument.TableOrigin.implicit.rawValue, part, parent: current, line: line)
             }
         }
         let last = path[path.count - 1]
+        let table: Int
         if isArray {
-            if let existing = doc.nodes[current].children[last] {
-                guard doc.nodes[existing].kind == .arrayOfTables else {
-                    throw fail("cannot define array of tables \(TOMLKey.render(path)): already defined at line \(doc.nodes[existing].line)", at: start)
+            if let existing = child(current, last) {
+                guard doc.kind(of: existing) == .arrayOfTables else {
+                    throw fail("cannot define array of tables \(render(path)): already defined at line \(doc.line(ofNode: existing))", at: start)
                 }
-                let element = newNode(.table(.header))
-                doc.nodes[existing].elements.append(element)
-                currentTable = element
+                table = newElement(of: existing, last)
             } else {
-                let array = addNode(.arrayOfTables, key: last, in: current)
-                let element = newNode(.table(.header))
-                doc.nodes[array].elements.append(element)
-                currentTable = element
+                table = newElement(of: addNode(TOMLDocument.KindCode.arrayOfTables, last, parent: current, line: line), last)
             }
+        } else if let existing = child(current, last) {
+            guard doc.kind(of: existing) == .table(.implicit) else {
+                throw fail("duplicate table \(render(path)): already defined at line \(doc.line(ofNode: existing))", at: start)
+            }
+            setOrigin(existing, .header)
+            doc.nodes[existing].line = Int32(headerLine)
+            table = existing
         } else {
-            if let existing = doc.nodes[current].children[last] {
-                let node = doc.nodes[existing]
-                guard node.kind == .table(.implicit) else {
-                    throw fail("duplicate table \(TOMLKey.render(path)): already defined at line \(node.line)", at: start)
-                }
-                doc.nodes[existing].kind = .table(.header)
-                doc.nodes[existing].line = headerLine
-                currentTable = existing
-            } else {
-                currentTable = addNode(.table(.header), key: last, in: current)
-            }
+            table = addNode(TOMLDocument.TableOrigin.header.rawValue, last, parent: current, line: line)
         }
-        currentPath = path
+        doc.headerRecords.append(TOMLDocument.HeaderRecord(node: Int32(table), line: Int32(headerLine),
+                                                           start: Int32(origin + start), end: Int32(origin + i)))
+        currentTable = table
         currentHeader = headerIndex
     }
 
-    private mutating func newNode(_ kind: TOMLDocument.Kind) -> Int {
-        doc.nodes.append(TOMLDocument.Node(kind: kind, line: line))
-        return doc.nodes.count - 1
+    // MARK: nodes
+
+    /// Adds a node; `parent` -1 leaves it detached (not findable) until ``attach(_:to:)``.
+    private mutating func addNode(_ code: UInt8, _ key: KeyPart, parent: Int, line: Int) -> Int {
+        let node = doc.nodes.count
+        doc.nodes.append(TOMLDocument.Node(parent: Int32(parent), keyStart: Int32(origin + key.start), keyEnd: Int32(origin + key.end),
+                                           line: Int32(line), payload: -1))
+        doc.kinds.append(code | (key.escaped ? TOMLDocument.KindCode.escapedKey : 0))
+        if parent >= 0 { index.insert(Int32(node), in: doc) }
+        return node
     }
 
-    private mutating func addNode(_ kind: TOMLDocument.Kind, key: String, in parent: Int) -> Int {
-        let index = newNode(kind)
-        doc.nodes[parent].children[key] = index
-        return index
+    private mutating func attach(_ node: Int, to parent: Int) {
+        doc.nodes[node].parent = Int32(parent)
+        index.insert(Int32(node), in: doc)
+    }
+
+    /// A new last element of an array of tables.
+    private mutating func newElement(of array: Int, _ key: KeyPart) -> Int {
+        let element = addNode(TOMLDocument.TableOrigin.header.rawValue | TOMLDocument.KindCode.element, key, parent: -1, line: line)
+        doc.nodes[element].parent = Int32(array)
+        doc.nodes[array].payload = Int32(element)
+        return element
+    }
+
+    private mutating func setOrigin(_ node: Int, _ origin: TOMLDocument.TableOrigin) {
+        doc.kinds[node] = (doc.kinds[node] & ~TOMLDocument.KindCode.mask) | origin.rawValue
+    }
+
+    private func child(_ parent: Int, _ key: KeyPart) -> Int? {
+        withKeyBytes(key) { index.find(parent: Int32(parent), key: $0, in: doc) }.map(Int.init)
+    }
+
+    /// Records a value node (attached) in the document's value list.
+    private mutating func recordValue(_ node: Int, header: Int32, start: Int, valueStart: Int, isInline: Bool) {
+        if isInline { setOrigin(node, .inline) }
+        doc.nodes[node].payload = Int32(doc.values.count)
+        doc.values.append(TOMLDocument.ValueRecord(node: Int32(node), header: header, start: Int32(origin + start),
+                                                   valueStart: Int32(origin + valueStart)))
     }
 
     private mutating func parseKeyValue() throws(TOMLParseError) {
@@ -223,81 +331,136 @@ struct TOMLParser {
         let firstLine = line
         let key = try parseKey()
         skipSpaces()
-        guard peek() == UInt8(ascii: "=") else { throw fail("expected '=' after key \(TOMLKey.render(key))") }
+        guard peek() == UInt8(ascii: "=") else { throw fail("expected '=' after key \(render(key))") }
         i += 1
         skipSpaces()
         let valueStart = i
-        var lastElementEnd: Int?
-        let value = try parseValue(arrayLastElementEnd: &lastElementEnd)
-        let valueEnd = i
+        // The value's node exists (detached) before the value is parsed, so an inline table's keys can hang under it.
+        let node = addNode(TOMLDocument.KindCode.value, key[key.count - 1], parent: -1, line: firstLine)
+        let isInline = peek() == UInt8(ascii: "{")
+        var ignored: Int?
+        _ = try parseValue(arrayLastElementEnd: &ignored, owner: node, ownerLine: firstLine)
 
         // Insert into the tree.
         var table = currentTable
         for (n, part) in key.dropLast().enumerated() {
-            if let next = doc.nodes[table].children[part] {
+            if let next = child(table, part) {
                 // Like toml++: dotted keys may extend tables created by dotted keys, or implicitly
                 // as parents of a header (which they then define), never explicitly defined ones.
-                if doc.nodes[next].kind == .table(.implicit) { doc.nodes[next].kind = .table(.dotted) }
-                guard doc.nodes[next].kind == .table(.dotted) else {
-                    throw fail("cannot add \(TOMLKey.render(key)): \(TOMLKey.render(currentPath + key[...n])) is already defined at line \(doc.nodes[next].line)", at: start)
+                if doc.kind(of: next) == .table(.implicit) { setOrigin(next, .dotted) }
+                guard doc.kind(of: next) == .table(.dotted) else {
+                    throw fail("cannot add \(render(key)): \(TOMLKey.render(doc.path(of: currentTable) + strings(key[...n]))) is already defined at line \(doc.line(ofNode: next))", at: start)
                 }
                 table = next
             } else {
-                table = addNode(.table(.dotted), key: part, in: table)
-                doc.nodes[table].line = firstLine
+                table = addNode(TOMLDocument.TableOrigin.dotted.rawValue, part, parent: table, line: firstLine)
             }
         }
-        let last = key[key.count - 1]
-        if let existing = doc.nodes[table].children[last] {
-            throw fail("duplicate key \(TOMLKey.render(currentPath + key)): already defined at line \(doc.nodes[existing].line)", at: start)
+        if let existing = child(table, key[key.count - 1]) {
+            throw fail("duplicate key \(TOMLKey.render(doc.path(of: currentTable) + strings(key))): already defined at line \(doc.line(ofNode: existing))", at: start)
         }
-        let node = addNode(.value, key: last, in: table)
-        doc.nodes[node].line = firstLine
-        doc.nodes[node].value = value
-        if case .inlineTable(let dict) = value {
-            doc.nodes[node].kind = .table(.inline)
-            addInlineChildren(dict, to: node, line: firstLine)
-        }
-        var entry = TOMLDocument.Entry(path: currentPath + key, header: currentHeader, firstLine: firstLine,
-                                       lastLine: line, range: start..<valueEnd, valueRange: valueStart..<valueEnd,
-                                       value: value)
-        if case .array = value {
-            entry.arrayOpenBracket = valueStart
-            entry.arrayLastElementEnd = lastElementEnd
-        }
-        doc.entries.append(entry)
+        attach(node, to: table)
+        recordValue(node, header: currentHeader, start: start, valueStart: valueStart, isInline: isInline)
     }
 
-    private mutating func addInlineChildren(_ dict: [String: TOMLValue], to node: Int, line: Int) {
-        for (key, value) in dict {
-            let child = addNode(.value, key: key, in: node)
-            doc.nodes[child].line = line
-            doc.nodes[child].value = value
-            if case .inlineTable(let inner) = value {
-                doc.nodes[child].kind = .table(.inline)
-                addInlineChildren(inner, to: child, line: line)
+    /// An inline table that is a key's value (or inside one): its keys become nodes under `owner`, with TOML's
+    /// rules (dotted keys extend only tables made by dotted keys in the same inline table; nothing is redefined).
+    private mutating func parseInlineTableNodes(owner: Int, line entryLine: Int) throws(TOMLParseError) {
+        let open = i
+        i += 1
+        let firstNew = doc.nodes.count
+        skipSpaces()
+        if peek() == UInt8(ascii: "}") { i += 1; return }
+        while true {
+            skipSpaces()
+            let keyAt = i
+            let key = try parseKey()
+            skipSpaces()
+            guard peek() == UInt8(ascii: "=") else { throw fail("expected '=' in inline table") }
+            i += 1
+            skipSpaces()
+            let valueStart = i
+            let node = addNode(TOMLDocument.KindCode.value, key[key.count - 1], parent: -1, line: entryLine)
+            let isInline = peek() == UInt8(ascii: "{")
+            var ignored: Int?
+            _ = try parseValue(arrayLastElementEnd: &ignored, owner: node, ownerLine: entryLine)
+            var table = owner
+            var free = true
+            for part in key.dropLast() {
+                if let next = child(table, part) {
+                    guard doc.kind(of: next) == .table(.dotted) else { free = false; break }
+                    table = next
+                } else {
+                    table = addNode(TOMLDocument.TableOrigin.dotted.rawValue, part, parent: table, line: entryLine)
+                }
             }
+            guard free, child(table, key[key.count - 1]) == nil else {
+                throw fail("duplicate key \(render(key)) in inline table", at: keyAt)
+            }
+            attach(node, to: table)
+            recordValue(node, header: -2, start: keyAt, valueStart: valueStart, isInline: isInline)
+            skipSpaces()
+            guard let c = peek() else { throw fail("unterminated inline table", at: open) }
+            if c == UInt8(ascii: ",") {
+                i += 1
+                skipSpaces()
+                if peek() == UInt8(ascii: "}") { throw fail("trailing comma in inline table") }
+                continue
+            }
+            if c == UInt8(ascii: "}") { i += 1; break }
+            throw fail("expected ',' or '}' in inline table, found \(describe(c))")
         }
+        // Tables made by dotted keys inside an inline table are as closed as the inline table.
+        for node in firstNew..<doc.nodes.count where doc.kind(of: node) == .table(.dotted) { setOrigin(node, .inline) }
     }
 
     // MARK: keys
 
-    private mutating func parseKey() throws(TOMLParseError) -> [String] {
-        var parts: [String] = []
+    /// One part of a dotted key: its text in the file (inside the quotes when quoted).
+    struct KeyPart {
+        var start: Int
+        var end: Int
+        /// A basic string with escapes: the text must be decoded to compare.
+        var escaped: Bool
+    }
+
+    private func keyString(_ part: KeyPart) -> String {
+        if part.escaped { return TOMLParser.decodeEscapedKey(b, contentStart: part.start) }
+        return String(decoding: b[part.start..<part.end], as: UTF8.self)
+    }
+
+    private func strings(_ parts: some Collection<KeyPart>) -> [String] { parts.map(keyString) }
+
+    private func render(_ parts: some Collection<KeyPart>) -> String { TOMLKey.render(strings(parts)) }
+
+    private func withKeyBytes<R>(_ part: KeyPart, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if part.escaped {
+            var key = keyString(part)
+            return key.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
+        return b.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[part.start..<part.end])) }
+    }
+
+    private mutating func parseKey() throws(TOMLParseError) -> [KeyPart] {
+        var parts: [KeyPart] = []
         while true {
             skipSpaces()
             guard let c = peek() else { throw fail("expected a key") }
             if c == UInt8(ascii: "\"") {
                 if peek(1) == UInt8(ascii: "\""), peek(2) == UInt8(ascii: "\"") { throw fail("multi-line strings cannot be keys") }
-                parts.append(try parseBasicString())
+                let contentStart = i + 1
+                _ = try parseBasicString()
+                parts.append(KeyPart(start: contentStart, end: i - 1, escaped: b[contentStart..<(i - 1)].contains(0x5C)))
             } else if c == UInt8(ascii: "'") {
                 if peek(1) == UInt8(ascii: "'"), peek(2) == UInt8(ascii: "'") { throw fail("multi-line strings cannot be keys") }
-                parts.append(try parseLiteralString())
+                let contentStart = i + 1
+                _ = try parseLiteralString()
+                parts.append(KeyPart(start: contentStart, end: i - 1, escaped: false))
             } else {
                 let start = i
                 while let c = peek(), TOMLParser.isBareKeyByte(c) { i += 1 }
                 guard i > start else { throw fail("invalid character \(describe(c)) in key") }
-                parts.append(String(decoding: b[start..<i], as: UTF8.self))
+                parts.append(KeyPart(start: start, end: i, escaped: false))
             }
             skipSpaces()
             guard parts.count < TOMLParser.maxKeyParts else {
@@ -314,7 +477,9 @@ struct TOMLParser {
 
     // MARK: values
 
-    private mutating func parseValue(arrayLastElementEnd: inout Int?) throws(TOMLParseError) -> TOMLValue {
+    /// `owner`: the node of the key whose value this is; an inline table then becomes nodes under it
+    /// (in arrays, and when decoding, it is read into a `TOMLValue`).
+    private mutating func parseValue(arrayLastElementEnd: inout Int?, owner: Int? = nil, ownerLine: Int = 0) throws(TOMLParseError) -> TOMLValue {
         guard let c = peek() else { throw fail("expected a value") }
         switch c {
         case UInt8(ascii: "\""):
@@ -330,6 +495,10 @@ struct TOMLParser {
             depth += 1
             defer { depth -= 1 }
             if c == UInt8(ascii: "[") { return try parseArray(lastElementEnd: &arrayLastElementEnd) }
+            if let owner {
+                try parseInlineTableNodes(owner: owner, line: ownerLine)
+                return .inlineTable([:])
+            }
             return try parseInlineTable()
         case UInt8(ascii: "t"):
             if b[i...].starts(with: Array("true".utf8)) { i += 4; return .bool(true) }
@@ -524,7 +693,7 @@ struct TOMLParser {
         while true {
             skipSpaces()
             let keyAt = i
-            let key = try parseKey()
+            let key = strings(try parseKey())
             skipSpaces()
             guard peek() == UInt8(ascii: "=") else { throw fail("expected '=' in inline table") }
             i += 1

@@ -60,14 +60,31 @@ extension NodeInstaller {
     func readForUninstall(_ host: Host, state: InstallState?, version: String?) throws -> HostReading {
         let statePath = try statePath()
         let snapshot = try snapshot(host, version: version)
-        var backups: [String: [UInt8]] = [:]
-        for hostPath in host.layout.pathsToRead {
-            if let bytes = try backup(of: hostPath).read() { backups[hostPath] = bytes }
-        }
-        let existedBefore = Set((state?.backups ?? []).compactMap(InstallerFiles.config(ofBackup:)))
-        let config = try ConfigEngine.planUninstall(snapshot, backup: backups, existedBefore: existedBefore)
+        let config = try uninstallPlan(snapshot, host: host, state: state)
         return HostReading(entries: state?.runtimes ?? [], installDir: options.installDir, assets: options.assets,
                            statePath: statePath, state: state, snapshot: snapshot, config: config,
                            containerdNow: ContainerdIdentity.current(socketPath: host.socketPath))
+    }
+
+    /// The config engine's uninstall plan. Backups are read only for a file whose managed block is damaged (the
+    /// planner needs the original bytes only then), so a large config is not held once more; a file with a
+    /// backup existed before.
+    private func uninstallPlan(_ snapshot: HostConfigSnapshot, host: Host, state: InstallState?) throws -> ConfigPlan {
+        var existedBefore = Set((state?.backups ?? []).compactMap(InstallerFiles.config(ofBackup:)))
+        for hostPath in host.layout.pathsToRead where try backup(of: hostPath).found == .regular {
+            existedBefore.insert(hostPath)
+        }
+        var backups: [String: [UInt8]] = [:]
+        while true {
+            let failure: ConfigError
+            do {
+                return try ConfigEngine.planUninstall(snapshot, backup: backups, existedBefore: existedBefore)
+            } catch {
+                failure = error
+            }
+            guard failure.code == .damagedManagedBlock, let path = failure.file, backups[path] == nil,
+                  host.layout.pathsToRead.contains(path), let bytes = try backup(of: path).read() else { throw failure }
+            backups[path] = bytes
+        }
     }
 }
