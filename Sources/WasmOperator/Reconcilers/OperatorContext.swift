@@ -2,9 +2,8 @@ import Foundation
 import KubernetesClient
 import KubernetesRuntime
 import Logging
-import Synchronization
 
-/// What the reconcilers share: the client, the caches, the rollout slots, the event recorder
+/// What the reconcilers share: the client, the caches, the rollout gate, the event recorder
 /// and the metrics. Side effects live here; decisions live in ``NodePlanner``.
 public final class OperatorContext: Sendable {
     public let client: KubernetesClient
@@ -26,16 +25,14 @@ public final class OperatorContext: Sendable {
     let writeGate: (@Sendable () async -> Bool)?
 
     /// ``jobs`` and ``pods`` grouped by node; fed with them by ``indexing(jobs:)`` and ``indexing(pods:)``.
-    let jobsByNode = ObjectsByNode<Job>(tracking: { OperatorContext.nodeHoldingSlot(by: $0) != nil })
+    let jobsByNode = ObjectsByNode<Job>(tracking: { RolloutGate.node(holdingSlotBy: $0) != nil })
     let podsByNode = ObjectsByNode<Pod>()
     let recentStatuses = RecentWrites<WasmNodeStatus>()
     let recentJobs = RecentWrites<Job>()
     let recentNodes = RecentWrites<Node>()
-    let slots = Mutex(RolloutSlots())
     /// Fed by the Node watch (``KwasmOperator``): the fleet size behind the auto rollout cap.
     let selectedNodes: SelectedNodes
-    private let selectedCount = Mutex<(at: Date, count: Int)?>(nil)
-    private let wakeHandler = Mutex<(@Sendable ([String]) -> Void)?>(nil)
+    let rolloutGate: RolloutGate
 
     public init(
         client: KubernetesClient, configuration: OperatorConfiguration, recorder: EventRecorder,
@@ -51,17 +48,11 @@ public final class OperatorContext: Sendable {
         self.logger = logger
         self.cleanup = cleanup
         self.writeGate = writeGate
-        self.selectedNodes = SelectedNodes(configuration: configuration)
-    }
-
-    /// Where woken nodes go (the node controller's queue).
-    func onWake(_ handler: @escaping @Sendable ([String]) -> Void) {
-        wakeHandler.withLock { $0 = handler }
-    }
-
-    func wake(_ nodes: [String]) {
-        guard !nodes.isEmpty, let handler = wakeHandler.withLock({ $0 }) else { return }
-        handler(nodes)
+        let selectedNodes = SelectedNodes(configuration: configuration)
+        self.selectedNodes = selectedNodes
+        self.rolloutGate = RolloutGate(
+            jobsByNode: jobsByNode, recentJobs: recentJobs, nodes: nodes, statuses: statuses,
+            selectedNodes: selectedNodes, configuration: configuration, cleanup: cleanup)
     }
 
     // MARK: - Views of the caches
@@ -91,60 +82,5 @@ public final class OperatorContext: Sendable {
 
     func pods(for node: String) -> [Pod] {
         podsByNode.objects(for: node)
-    }
-
-    /// Nodes that hold a rollout slot: their install or uninstall Job runs, or has finished
-    /// and its result is not recorded yet (we delete a Job once its result is recorded). As
-    /// with maxUnavailable in a rolling update, a node counts until it is settled, not only
-    /// while its installer runs: otherwise finished Jobs pile up faster than they are recorded
-    /// in a large rollout, and the operator caches each one with its Pod. Includes Jobs we just
-    /// created that the cache does not show yet. Reads only the slot-holding Jobs and our
-    /// recent Job writes, never the whole cache.
-    func nodesHoldingRolloutSlots() -> Set<String> {
-        var nodes = Set<String>()
-        // Our writes in flight decide for their Jobs: the newer of the cached Job and our write
-        // (as for every other read of the cache), a Job not cached yet, or one we deleted.
-        let written = Set(recentJobs.names())
-        for (name, node) in jobsByNode.trackedNodes() where !written.contains(name) { nodes.insert(node) }
-        for name in written {
-            if let job = recentJobs.resolve(name: name, cached: jobsByNode.object(named: name)), let node = Self.nodeHoldingSlot(by: job) {
-                nodes.insert(node)
-            }
-        }
-        return nodes
-    }
-
-    /// Runs `body` on the rollout slots with the nodes holding slots and the cap, counted under
-    /// the slots' lock: a count taken earlier could miss a Job whose grant another reconcile has
-    /// meanwhile retired (because it saw that Job), and hand its slot out twice.
-    func withSlots<Result>(_ body: (inout RolloutSlots, _ running: Set<String>, _ cap: Int) -> Result) -> Result {
-        slots.withLock { slots in body(&slots, nodesHoldingRolloutSlots(), rolloutCap(now: Date())) }
-    }
-
-    /// The node whose rollout slot `job` holds: any install or uninstall Job (a status check
-    /// holds none), running or finished. A Job of a deleted Node holds its slot until the garbage
-    /// collector deletes it (the Node owns it).
-    @Sendable static func nodeHoldingSlot(by job: Job) -> String? {
-        guard let observation = InstallerJobObservation(job: job, pods: []), observation.operation.needsRolloutSlot else { return nil }
-        return observation.nodeName
-    }
-
-    /// The rollout cap for the current fleet. Selected nodes are counted from the Node watch's
-    /// events; in cleanup (every node with a status is uninstalled) the count is recomputed at
-    /// most once a second.
-    func rolloutCap(now: Date) -> Int {
-        if configuration.maxParallel > 0 { return configuration.maxParallel }
-        if !cleanup { return configuration.effectiveMaxParallel(selectedNodes: selectedNodes.count) }
-        // Under the lock, so concurrent reconciles do not all recount the fleet at once.
-        let count = selectedCount.withLock { cached -> Int in
-            if let cached, now.timeIntervalSince(cached.at) < 1 { return cached.count }
-            let withStatus = statuses.reduce(into: Set<String>()) { names, status in names.insert(status.metadata.name ?? "") }
-            let count = nodes.reduce(into: 0) { count, node in
-                if withStatus.contains(node.metadata.name ?? "") { count += 1 }
-            }
-            cached = (now, count)
-            return count
-        }
-        return configuration.effectiveMaxParallel(selectedNodes: count)
     }
 }

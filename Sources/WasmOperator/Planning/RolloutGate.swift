@@ -1,0 +1,211 @@
+import Foundation
+import KubernetesClient
+import KubernetesRuntime
+import Synchronization
+
+/// The rollout cap, like a Deployment's maxUnavailable: at most `cap` nodes run an install or
+/// uninstall at once, so containerd is never restarted fleet-wide. Level-based: the nodes
+/// holding a slot are counted from the installer Jobs the Job cache (and our own recent Job
+/// writes) shows, running or finished but not yet recorded; a node holds its slot from Job
+/// creation until its result is recorded and the Job deleted. Counting finished Jobs too keeps
+/// them from piling up (each cached with its Pod) faster than they are recorded.
+///
+/// Besides what the cache shows, the gate remembers only what the cache cannot show yet, and
+/// nothing expires on a timer:
+/// - `starting`: nodes admitted whose Job creation is in flight, until it returns;
+/// - `waiting`: nodes refused, oldest first, woken in that order when a slot frees;
+/// - `woken`: nodes woken for a free slot, which keep it against newcomers until their next
+///   reconcile (or until their Node is gone).
+public struct RolloutGateStateMachine: Sendable {
+    public struct Decision: Sendable, Equatable {
+        public var admitted: Bool
+        /// Waiting nodes to reconcile now: slots are free for them.
+        public var wake: [String]
+    }
+
+    private(set) var starting: Set<String> = []
+    private(set) var woken: Set<String> = []
+    private var waitingOrder: [String] = []
+    private var waitingHead = 0
+    /// The nodes in `waitingOrder[waitingHead...]`; thousands wait in a large rollout, so
+    /// membership must not scan the queue.
+    private var waitingSet: Set<String> = []
+
+    public init() {}
+
+    /// Nodes waiting for a slot, oldest first.
+    public var waiting: [String] { waitingOrder[waitingHead...].filter { waitingSet.contains($0) } }
+
+    /// A node whose plan starts an install or uninstall Job asks for a slot. `holders`: the
+    /// nodes whose slot-holding Jobs the caches show; `exists`: whether a node is still there.
+    public mutating func admit(
+        _ node: String, holders: Set<String>, cap: Int, exists: (String) -> Bool = { _ in true }
+    ) -> Decision {
+        woken = woken.filter(exists)
+        let busy = holders.union(starting)
+        let wasWoken = woken.remove(node) != nil
+        if busy.contains(node) || busy.count + woken.count < cap {
+            if !busy.contains(node) { starting.insert(node) }
+            waitingSet.remove(node)
+            return Decision(admitted: true, wake: wake(holders: holders, cap: cap))
+        }
+        if waitingSet.insert(node).inserted {
+            // A woken node that lost its slot (the cap shrank) keeps its place at the front.
+            if wasWoken, waitingHead > 0 {
+                waitingHead -= 1
+                waitingOrder[waitingHead] = node
+            } else if wasWoken {
+                waitingOrder.insert(node, at: 0)
+            } else {
+                waitingOrder.append(node)
+            }
+        }
+        return Decision(admitted: false, wake: wake(holders: holders, cap: cap))
+    }
+
+    /// The Job creation of an admitted node returned: created (the caches count it now) or not.
+    public mutating func started(_ node: String, holders: Set<String>, cap: Int) -> [String] {
+        starting.remove(node)
+        return wake(holders: holders, cap: cap)
+    }
+
+    /// A node's plan needs no slot (any more): it stops waiting, and a slot promised to it is free.
+    public mutating func release(_ node: String, holders: Set<String>, cap: Int) -> [String] {
+        // Left in `waitingOrder` and skipped when popped: removing it there would scan the queue.
+        waitingSet.remove(node)
+        woken.remove(node)
+        return wake(holders: holders, cap: cap)
+    }
+
+    /// Waiting nodes to wake for the slots that are free and not promised yet, oldest first.
+    public mutating func wake(holders: Set<String>, cap: Int) -> [String] {
+        guard !waitingSet.isEmpty else { return [] }
+        var free = cap - holders.union(starting).count - woken.count
+        var woke: [String] = []
+        while free > 0, waitingHead < waitingOrder.count {
+            let node = waitingOrder[waitingHead]
+            waitingHead += 1
+            guard waitingSet.remove(node) != nil, !holders.contains(node) else { continue }
+            woken.insert(node)
+            woke.append(node)
+            free -= 1
+        }
+        if waitingHead > 64, waitingHead * 2 > waitingOrder.count {
+            waitingOrder.removeFirst(waitingHead)
+            waitingHead = 0
+        }
+        return woke
+    }
+}
+
+/// Runs the ``RolloutGateStateMachine`` for the node controller: counts the holders from the
+/// Job cache and our recent Job writes, computes the cap for the fleet, and hands woken nodes
+/// to the controller's queue.
+public final class RolloutGate: Sendable {
+    private let machine = Mutex(RolloutGateStateMachine())
+    private let jobsByNode: ObjectsByNode<Job>
+    private let recentJobs: RecentWrites<Job>
+    private let nodes: Store<Node>
+    private let statuses: Store<WasmNodeStatus>
+    private let selectedNodes: SelectedNodes
+    private let configuration: OperatorConfiguration
+    private let cleanup: Bool
+    private let selectedCount = Mutex<(at: Date, count: Int)?>(nil)
+    private let wakeHandler = Mutex<(@Sendable ([String]) -> Void)?>(nil)
+
+    init(
+        jobsByNode: ObjectsByNode<Job>, recentJobs: RecentWrites<Job>, nodes: Store<Node>, statuses: Store<WasmNodeStatus>,
+        selectedNodes: SelectedNodes, configuration: OperatorConfiguration, cleanup: Bool
+    ) {
+        self.jobsByNode = jobsByNode
+        self.recentJobs = recentJobs
+        self.nodes = nodes
+        self.statuses = statuses
+        self.selectedNodes = selectedNodes
+        self.configuration = configuration
+        self.cleanup = cleanup
+    }
+
+    /// The node whose rollout slot `job` holds: any install or uninstall Job (a status check
+    /// holds none), running or finished. A Job of a deleted Node holds its slot until the garbage
+    /// collector deletes it (the Node owns it).
+    @Sendable static func node(holdingSlotBy job: Job) -> String? {
+        guard let observation = InstallerJobObservation(job: job, pods: []), observation.operation.needsRolloutSlot else { return nil }
+        return observation.nodeName
+    }
+
+    /// Where woken nodes go (the node controller's queue).
+    func onWake(_ handler: @escaping @Sendable ([String]) -> Void) {
+        wakeHandler.withLock { $0 = handler }
+    }
+
+    /// Whether `node` may start its Job now; `false` queues it as waiting. Each admitted node
+    /// must be followed by ``started(_:)`` once its Job creation returns, whatever the outcome.
+    func admit(_ node: String) -> Bool {
+        let decision = update { machine, holders, cap in
+            machine.admit(node, holders: holders, cap: cap) { self.nodes.get(name: $0) != nil }
+        }
+        wake(decision.wake)
+        return decision.admitted
+    }
+
+    func started(_ node: String) {
+        wake(update { machine, holders, cap in machine.started(node, holders: holders, cap: cap) })
+    }
+
+    /// `node`'s plan needs no slot: it stops waiting.
+    func release(_ node: String) {
+        wake(update { machine, holders, cap in machine.release(node, holders: holders, cap: cap) })
+    }
+
+    /// Slots may have freed (we deleted a slot-holding Job): wake waiting nodes for them.
+    func slotsFreed() {
+        wake(update { machine, holders, cap in machine.wake(holders: holders, cap: cap) })
+    }
+
+    /// Runs `body` with the holders and the cap counted under the gate's lock: a count taken
+    /// earlier could miss a Job whose creation has meanwhile returned, and hand its slot out twice.
+    private func update<Result>(_ body: (inout RolloutGateStateMachine, Set<String>, Int) -> Result) -> Result {
+        machine.withLock { machine in body(&machine, holders(), cap(now: Date())) }
+    }
+
+    private func wake(_ nodes: [String]) {
+        guard !nodes.isEmpty, let handler = wakeHandler.withLock({ $0 }) else { return }
+        handler(nodes)
+    }
+
+    /// Nodes that hold a rollout slot, from the slot-holding Jobs in the cache and our recent Job
+    /// writes (the newer of the cached Job and our write decides, as for every read of the
+    /// cache: a Job not cached yet counts, one we deleted does not). Never reads the whole cache.
+    func holders() -> Set<String> {
+        var nodes = Set<String>()
+        let written = Set(recentJobs.names())
+        for (name, node) in jobsByNode.trackedNodes() where !written.contains(name) { nodes.insert(node) }
+        for name in written {
+            if let job = recentJobs.resolve(name: name, cached: jobsByNode.object(named: name)),
+               let node = Self.node(holdingSlotBy: job) {
+                nodes.insert(node)
+            }
+        }
+        return nodes
+    }
+
+    /// The rollout cap for the current fleet. Selected nodes are counted from the Node watch's
+    /// events; in cleanup (every node with a status is uninstalled) the count is recomputed at
+    /// most once a second.
+    func cap(now: Date) -> Int {
+        if configuration.maxParallel > 0 { return configuration.maxParallel }
+        if !cleanup { return configuration.effectiveMaxParallel(selectedNodes: selectedNodes.count) }
+        // Under the lock, so concurrent reconciles do not all recount the fleet at once.
+        let count = selectedCount.withLock { cached -> Int in
+            if let cached, now.timeIntervalSince(cached.at) < 1 { return cached.count }
+            let withStatus = statuses.reduce(into: Set<String>()) { names, status in names.insert(status.metadata.name ?? "") }
+            let count = nodes.reduce(into: 0) { count, node in
+                if withStatus.contains(node.metadata.name ?? "") { count += 1 }
+            }
+            cached = (now, count)
+            return count
+        }
+        return configuration.effectiveMaxParallel(selectedNodes: count)
+    }
+}
