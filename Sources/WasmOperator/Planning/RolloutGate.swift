@@ -64,18 +64,21 @@ public struct RolloutGateStateMachine: Sendable {
     }
 
     /// The Job creation of an admitted node returned: created (the caches count it now) or not.
-    public mutating func started(_ node: String, holders: Set<String>, cap: Int) -> [String] {
+    /// Follow with ``wake(holders:cap:)``: a failed creation frees the slot.
+    public mutating func started(_ node: String) {
         starting.remove(node)
-        return wake(holders: holders, cap: cap)
     }
 
-    /// A node's plan needs no slot (any more): it stops waiting, and a slot promised to it is free.
-    public mutating func release(_ node: String, holders: Set<String>, cap: Int) -> [String] {
+    /// A node's plan needs no slot (any more): it stops waiting, and a slot kept for it is free.
+    /// Follow with ``wake(holders:cap:)``.
+    public mutating func release(_ node: String) {
         // Left in `waitingOrder` and skipped when popped: removing it there would scan the queue.
         waitingSet.remove(node)
         woken.remove(node)
-        return wake(holders: holders, cap: cap)
     }
+
+    /// Whether any node waits; when none does, nobody is to be woken and the holders need no count.
+    public var hasWaiting: Bool { !waitingSet.isEmpty }
 
     /// Waiting nodes to wake for the slots that are free and not promised yet, oldest first.
     public mutating func wake(holders: Set<String>, cap: Int) -> [String] {
@@ -150,17 +153,27 @@ public final class RolloutGate: Sendable {
     }
 
     func started(_ node: String) {
-        wake(update { machine, holders, cap in machine.started(node, holders: holders, cap: cap) })
+        wakeIfWaiting { $0.started(node) }
     }
 
-    /// `node`'s plan needs no slot: it stops waiting.
+    /// `node`'s plan needs no slot: it stops waiting. Called on most reconciles, so the holders
+    /// are counted only when some node waits.
     func release(_ node: String) {
-        wake(update { machine, holders, cap in machine.release(node, holders: holders, cap: cap) })
+        wakeIfWaiting { $0.release(node) }
     }
 
     /// Slots may have freed (we deleted a slot-holding Job): wake waiting nodes for them.
     func slotsFreed() {
-        wake(update { machine, holders, cap in machine.wake(holders: holders, cap: cap) })
+        wakeIfWaiting { _ in }
+    }
+
+    private func wakeIfWaiting(after change: (inout RolloutGateStateMachine) -> Void) {
+        let woken = machine.withLock { machine -> [String] in
+            change(&machine)
+            guard machine.hasWaiting else { return [] }
+            return machine.wake(holders: holders(), cap: cap(now: Date()))
+        }
+        wake(woken)
     }
 
     /// Runs `body` with the holders and the cap counted under the gate's lock: a count taken
