@@ -41,9 +41,12 @@ public struct RolloutGateStateMachine: Sendable {
     public mutating func admit(
         _ node: String, holders: Set<String>, cap: Int, exists: (String) -> Bool = { _ in true }
     ) -> Decision {
-        woken = woken.filter(exists)
         let busy = holders.union(starting)
         let wasWoken = woken.remove(node) != nil
+        if !busy.contains(node), busy.count + woken.count >= cap, !woken.isEmpty {
+            // Slots kept for woken nodes whose Node is gone are free (checked only when they matter).
+            woken = woken.filter(exists)
+        }
         if busy.contains(node) || busy.count + woken.count < cap {
             if !busy.contains(node) { starting.insert(node) }
             waitingSet.remove(node)
