@@ -12,15 +12,12 @@ public struct NodePlanInput: Sendable {
     public var configuration: OperatorConfiguration
     public var specHash: String
     public var now: Date
-    /// Whether a rollout slot is free for this node (install and uninstall restart containerd).
-    public var rolloutSlotAvailable: Bool
     /// `kwasm-operator cleanup`: every node is treated as not selected.
     public var cleanup: Bool
 
     public init(
         nodeName: String, node: Node?, status: WasmNodeStatus?, jobs: [InstallerJobObservation],
-        configuration: OperatorConfiguration, specHash: String? = nil, now: Date, rolloutSlotAvailable: Bool,
-        cleanup: Bool = false
+        configuration: OperatorConfiguration, specHash: String? = nil, now: Date, cleanup: Bool = false
     ) {
         self.nodeName = nodeName
         self.node = node
@@ -29,7 +26,6 @@ public struct NodePlanInput: Sendable {
         self.configuration = configuration
         self.specHash = specHash ?? SpecHash.compute(configuration)
         self.now = now
-        self.rolloutSlotAvailable = rolloutSlotAvailable
         self.cleanup = cleanup
     }
 }
@@ -49,8 +45,8 @@ public struct NodePlan: Sendable, Equatable {
         public var note: String
         public var action: String
 
-        public static func warning(_ reason: String, _ note: String, action: String) -> PlannedEvent {
-            PlannedEvent(type: "Warning", reason: reason, note: note, action: action)
+        public static func warning(_ reason: NodeReason, _ note: String, action: String) -> PlannedEvent {
+            PlannedEvent(type: "Warning", reason: reason.rawValue, note: note, action: action)
         }
     }
 
@@ -66,8 +62,17 @@ public struct NodePlan: Sendable, Equatable {
     public var startJob: JobStart?
     public var events: [PlannedEvent] = []
     public var requeueAfter: Duration?
-    /// The plan would start an install or uninstall Job but no rollout slot was free.
+    /// Where the node stood when planned (for logs and tests; carried out by nothing).
+    public var state: NodeState = .absent
+    /// The node waits for a rollout slot (this is the plan for when the gate has none).
     public var waitingForSlot = false
+    /// Set when `startJob` needs a rollout slot: the plan to carry out instead if the
+    /// ``RolloutGate`` has none. Computed with the rest, so the planner never runs twice.
+    public var ifNoSlot: Alternative?
+
+    public indirect enum Alternative: Sendable, Equatable {
+        case plan(NodePlan)
+    }
 
     public init() {}
 
@@ -75,6 +80,15 @@ public struct NodePlan: Sendable, Equatable {
     public var hasWrites: Bool {
         createStatusObject != nil || status != nil || deleteStatusObject || statusAnnotations != nil
             || label != nil || !deleteJobs.isEmpty || startJob != nil || !events.isEmpty
+    }
+
+    /// Whether carrying out the plan needs a rollout slot (its Job restarts containerd).
+    public var needsRolloutSlot: Bool { startJob?.operation.needsRolloutSlot == true }
+
+    /// The plan to carry out: this one when a slot was granted (or none is needed), else the waiting one.
+    public func resolved(slotGranted: Bool) -> NodePlan {
+        guard !slotGranted, case .plan(let waiting)? = ifNoSlot else { return self }
+        return waiting
     }
 
     mutating func requeue(after delay: Duration) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Delay before the next installer attempt after `failedAttempts` failures:
 /// base · 2^(failedAttempts − 1), capped.
 public struct RetryBackoff: Sendable, Equatable {
@@ -14,5 +16,12 @@ public struct RetryBackoff: Sendable, Equatable {
         let exponent = min(failedAttempts - 1, 30)
         let delay = base * (1 << exponent)
         return min(delay, cap)
+    }
+}
+
+extension RetryBackoff {
+    /// When the attempt after `failedAttempts` failures may start, the last one failing at `failedAt`.
+    public func retryTime(failedAt: Date, failedAttempts: Int) -> Date {
+        failedAt.addingTimeInterval(delay(afterFailedAttempts: failedAttempts).seconds)
     }
 }

@@ -26,53 +26,26 @@ public enum NodeReconciler {
         let status = context.status(named: name)
         let pods = context.pods(for: name)
         let jobs = context.jobs(for: name).compactMap { InstallerJobObservation(job: $0, pods: pods) }
-        let now = Date()
+        let proposed = NodePlanner.plan(NodePlanInput(
+            nodeName: name, node: node, status: status, jobs: jobs, configuration: context.configuration,
+            specHash: context.specHash, now: Date(), cleanup: context.cleanup))
 
-        func makePlan(slot: Bool) -> NodePlan {
-            NodePlanner.plan(NodePlanInput(
-                nodeName: name, node: node, status: status, jobs: jobs, configuration: context.configuration,
-                specHash: context.specHash, now: now, rolloutSlotAvailable: slot, cleanup: context.cleanup))
-        }
-
-        // The slot decisions and the plan that depends on them, with one count of the slots in use.
-        var holdsSlot = false
-        var woken: [String] = []
-        let plan = context.withSlots { slots, running, cap -> NodePlan in
-            var plan = makePlan(slot: slots.available(for: name, active: running, cap: cap, now: now))
-            if let start = plan.startJob, start.operation.needsRolloutSlot {
-                holdsSlot = slots.acquire(name, active: running, cap: cap, now: now)
-                if !holdsSlot { plan = makePlan(slot: false) }
-            } else if plan.waitingForSlot {
-                // Queue as waiting (or take a slot that has just freed).
-                if slots.acquire(name, active: running, cap: cap, now: now) {
-                    plan = makePlan(slot: true)
-                    holdsSlot = plan.startJob?.operation.needsRolloutSlot == true
-                    if !holdsSlot { slots.release(name) }
-                }
-            } else {
-                // No Job to start: any grant this node held is either visible as a Job now
-                // (counted from the caches) or no longer needed.
-                slots.forget(name)
-                slots.release(name)
-            }
-            woken = slots.popWaitingForFreeSlots(active: running, cap: cap, now: now)
-            return plan
-        }
-        context.wake(woken)
+        // The gate picks between the plan and its waiting alternative; an admitted node holds
+        // its slot through the Job's creation, then the caches count it.
+        let gate = context.rolloutGate
+        let admitted = proposed.needsRolloutSlot && gate.admit(name)
+        if !proposed.needsRolloutSlot { gate.release(name) }
+        defer { if admitted { gate.started(name) } }
+        let plan = proposed.resolved(slotGranted: admitted)
 
         if plan.hasWrites {
             context.logger.debug("plan", metadata: [
-                "node": "\(name)", "job": "\(plan.startJob.map { "\($0.operation.rawValue)#\($0.attempt)" } ?? "-")",
+                "node": "\(name)", "state": "\(plan.state.kind.rawValue)", "job": "\(plan.startJob.map { "\($0.operation.rawValue)#\($0.attempt)" } ?? "-")",
                 "phase": "\(plan.status?.phase?.rawValue ?? "-")", "label": "\(plan.label.map { "\($0)" } ?? "-")",
                 "deleteJobs": "\(plan.deleteJobs)",
             ])
         }
-        do {
-            return try await PlanExecutor(context: context, node: node, status: status).execute(plan, holdsSlot: holdsSlot)
-        } catch {
-            if holdsSlot { context.slots.withLock { $0.release(name) } }
-            throw error
-        }
+        return try await PlanExecutor(context: context, node: node, status: status).execute(plan)
     }
 }
 
@@ -85,7 +58,7 @@ struct PlanExecutor {
     var client: KubernetesClient { context.client }
     var name: String { node.metadata.name ?? "" }
 
-    func execute(_ plan: NodePlan, holdsSlot: Bool) async throws -> ReconcileAction {
+    func execute(_ plan: NodePlan) async throws -> ReconcileAction {
         var statusObject = status
         if let create = plan.createStatusObject {
             do {
@@ -105,26 +78,8 @@ struct PlanExecutor {
             let updated: Node = try await client.mergePatch(Node.self, name: name, patch: patch)
             context.nodes.wrote(updated)
         }
-        if let start = plan.startJob {
-            if let gate = context.writeGate, await !gate() {
-                if holdsSlot { context.slots.withLock { $0.release(name) } }
-                return .requeue(after: CleanupPause.pollInterval)
-            }
-            let job = context.jobBuilder.job(operation: start.operation, node: node, attempt: start.attempt)
-            do {
-                var created = try await client.create(job, namespace: context.configuration.namespace)
-                // Kept like the Job cache keeps Jobs: without the pod template, which nothing
-                // reads and which was most of a Job's memory.
-                created.spec = nil
-                context.jobs.wrote(created)
-                context.logger.info("started installer Job", metadata: [
-                    "node": "\(name)", "job": "\(created.metadata.name ?? "")", "operation": "\(start.operation.rawValue)",
-                    "attempt": "\(start.attempt)",
-                ])
-            } catch let error as KubernetesError where error.isAlreadyExists {
-                if holdsSlot { context.slots.withLock { $0.release(name) } }
-                return .requeue(after: .milliseconds(200))
-            }
+        if let start = plan.startJob, let wait = try await startJob(start) {
+            return wait
         }
         if let newStatus = plan.status, var object = statusObject {
             object.status = newStatus
@@ -143,15 +98,7 @@ struct PlanExecutor {
             let updated: WasmNodeStatus = try await client.mergePatch(WasmNodeStatus.self, name: name, patch: patch)
             context.statuses.wrote(updated)
         }
-        var freedSlots = 0
-        for jobName in plan.deleteJobs {
-            let existing = context.jobs(for: name).first { $0.metadata.name == jobName }
-            do {
-                try await client.delete(Job.self, name: jobName, namespace: context.configuration.namespace, propagation: .background)
-            } catch let error as KubernetesError where error.isNotFound {}
-            context.jobs.deleted(ObjectKey(namespace: context.configuration.namespace, name: jobName), uid: existing?.metadata.uid)
-            if !jobName.hasPrefix("kwasm-status-") { freedSlots += 1 }
-        }
+        let freedSlots = try await deleteJobs(plan.deleteJobs)
         if plan.deleteStatusObject, statusObject != nil {
             do {
                 try await client.delete(WasmNodeStatus.self, name: name)
@@ -163,10 +110,44 @@ struct PlanExecutor {
                 event.type == "Warning" ? .warning : .normal, reason: event.reason, action: event.action,
                 note: event.note, regarding: node)
         }
-        if freedSlots > 0 {
-            // Our deletes hide those Jobs from the count at once.
-            context.wake(context.withSlots { slots, running, cap in slots.popWaitingForFreeSlots(active: running, cap: cap, now: Date()) })
-        }
+        // Our deletes hide those Jobs from the gate's count at once.
+        if freedSlots { context.rolloutGate.slotsFreed() }
         return plan.requeueAfter.map { .requeue(after: $0) } ?? .done
+    }
+
+    /// Creates the installer Job; returns when to come back if it was not created.
+    func startJob(_ start: NodePlan.JobStart) async throws -> ReconcileAction? {
+        if let gate = context.writeGate, await !gate() {
+            return .requeue(after: CleanupPause.pollInterval)
+        }
+        let job = context.jobBuilder.job(operation: start.operation, node: node, attempt: start.attempt)
+        do {
+            var created = try await client.create(job, namespace: context.configuration.namespace)
+            // Kept like the Job cache keeps Jobs: without the pod template, which nothing
+            // reads and which was most of a Job's memory.
+            created.spec = nil
+            context.jobs.wrote(created)
+            context.logger.info("started installer Job", metadata: [
+                "node": "\(name)", "job": "\(created.metadata.name ?? "")", "operation": "\(start.operation.rawValue)",
+                "attempt": "\(start.attempt)",
+            ])
+            return nil
+        } catch let error as KubernetesError where error.isAlreadyExists {
+            return .requeue(after: .milliseconds(200))
+        }
+    }
+
+    /// Deletes recorded Jobs; returns whether one of them held a rollout slot.
+    func deleteJobs(_ names: [String]) async throws -> Bool {
+        var freedSlots = false
+        for jobName in names {
+            let existing = context.jobs(for: name).first { $0.metadata.name == jobName }
+            do {
+                try await client.delete(Job.self, name: jobName, namespace: context.configuration.namespace, propagation: .background)
+            } catch let error as KubernetesError where error.isNotFound {}
+            context.jobs.deleted(ObjectKey(namespace: context.configuration.namespace, name: jobName), uid: existing?.metadata.uid)
+            if let existing, RolloutGate.node(holdingSlotBy: existing) != nil { freedSlots = true }
+        }
+        return freedSlots
     }
 }

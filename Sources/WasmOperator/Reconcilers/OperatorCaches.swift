@@ -9,7 +9,7 @@ struct OperatorCaches: Sendable {
     /// Jobs and Pods by the node they serve (`kwasm.sh/node`): a reconcile reads one node's
     /// objects instead of scanning the cache, which made a rollout O(N²).
     static let byNode = "node"
-    /// Jobs holding a rollout slot (``OperatorContext/nodeHoldingSlot(by:)``), by node: a small
+    /// Jobs holding a rollout slot (``RolloutGate/node(holdingSlotBy:)``), by node: a small
     /// set read on every reconcile.
     static let rolloutSlot = "rolloutSlot"
     /// Nodes selected for wasm runtimes, under "true": the fleet size behind the auto rollout
@@ -20,7 +20,7 @@ struct OperatorCaches: Sendable {
     let statuses = StoreWriter<WasmNodeStatus>()
     let jobs = StoreWriter<Job>(indexers: [
         OperatorCaches.nodeAnnotation(),
-        StoreIndexer(OperatorCaches.rolloutSlot) { OperatorContext.nodeHoldingSlot(by: $0).map { [$0] } ?? [] },
+        StoreIndexer(OperatorCaches.rolloutSlot) { RolloutGate.node(holdingSlotBy: $0).map { [$0] } ?? [] },
     ])
     let pods = StoreWriter<Pod>(indexers: [OperatorCaches.nodeAnnotation()])
     let runtimeClasses = StoreWriter<RuntimeClass>()

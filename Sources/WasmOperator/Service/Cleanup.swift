@@ -62,7 +62,7 @@ struct CleanupMonitor: Service {
                 }
                 let remaining = context.statuses.list()
                 let labelled = context.nodes.list().filter { $0.metadata.labels?[WellKnown.provisionedLabel] != nil }
-                let running = context.nodesHoldingRolloutSlots()
+                let running = context.rolloutGate.holders()
                 let stuck = remaining.filter { $0.status?.phase == .failed && $0.status?.lastJob?.hasPrefix("kwasm-uninstall-") == true }
                 // Not done before every running operator has seen the pause: a write it had
                 // already planned would otherwise land after our last look.

@@ -97,8 +97,8 @@ public final class KwasmOperator: Sendable {
         let runtimeClasses = Informer(
             Watcher<RuntimeClass>(client: client, labelSelector: managed, logger: logger), into: caches.runtimeClasses)
         let queue = controller
-        // A woken node holds a rollout slot granted for it: reconcile it before the backlog.
-        context.onWake { nodes in for node in nodes { queue.enqueueFirst(ObjectKey(name: node)) } }
+        // A woken node has a rollout slot kept for it: reconcile it before the backlog.
+        context.rolloutGate.onWake { nodes in for node in nodes { queue.enqueueFirst(ObjectKey(name: node)) } }
 
         var services: [any Service] = [runtimeClasses, controller, context.recorder, MetricsRefresher(context: context)]
         if !context.cleanup {

@@ -218,51 +218,50 @@ import Testing
         #expect(!DriftSchedule.hostChanged(bootID: "b1", recordedBootID: nil, containerRuntimeVersion: "x", recordedContainerRuntimeVersion: nil))
     }
 
-    @Test func rolloutSlotsNeverExceedTheCap() {
-        var slots = RolloutSlots()
-        let now = Date()
-        let granted1 = slots.acquire("a", active: [], cap: 2, now: now)
-        #expect(granted1)
-        let granted2 = slots.acquire("b", active: [], cap: 2, now: now)
-        #expect(granted2)
-        let granted3 = slots.acquire("c", active: [], cap: 2, now: now)
-        #expect(!granted3)
-        let granted4 = slots.acquire("a", active: [], cap: 2, now: now)
-        #expect(granted4)  // already holds one
-        // a's Job is now visible and still running; b's creation failed.
-        slots.release("b")
-        let granted5 = slots.acquire("c", active: ["a"], cap: 2, now: now)
-        #expect(granted5)
-        let granted6 = slots.acquire("d", active: ["a"], cap: 2, now: now)
-        #expect(!granted6)
-        #expect(slots.waiting == ["d"])
-        // Grants whose Job never appears expire.
-        let granted7 = slots.acquire("d", active: [], cap: 2, now: now.addingTimeInterval(60))
-        #expect(granted7)
+    @Test func theRolloutGateNeverAdmitsMoreThanTheCap() {
+        var gate = RolloutGateStateMachine()
+        #expect(gate.admit("a", holders: [], cap: 2).admitted)
+        #expect(gate.admit("b", holders: [], cap: 2).admitted)
+        #expect(!gate.admit("c", holders: [], cap: 2).admitted)
+        #expect(gate.admit("a", holders: [], cap: 2).admitted)  // already holds one
+        // a's Job was created and is counted from the caches; b's creation failed.
+        gate.started("a")
+        #expect(gate.wake(holders: ["a"], cap: 2).isEmpty)
+        gate.started("b")
+        #expect(gate.wake(holders: ["a"], cap: 2) == ["c"])
+        #expect(!gate.admit("d", holders: ["a"], cap: 2).admitted)  // c's slot is kept for it
+        #expect(gate.admit("c", holders: ["a"], cap: 2).admitted)
+        #expect(gate.waiting == ["d"])
+        // Nothing expires: with both Jobs still shown by the caches, d keeps waiting.
+        gate.started("c")
+        #expect(!gate.admit("d", holders: ["a", "c"], cap: 2).admitted)
     }
 
     @Test func aFreedSlotWakesTheOldestWaitingNodeAndKeepsTheSlotForIt() {
-        var slots = RolloutSlots()
-        let now = Date()
-        for node in ["a", "b", "c", "d"] { _ = slots.acquire(node, active: ["x", "y"], cap: 2, now: now) }
-        #expect(slots.waiting == ["a", "b", "c", "d"])
-        slots.forget("b")  // its plan no longer needs a slot
-        // Nothing freed: nobody is woken.
-        let wokenWhileFull = slots.popWaitingForFreeSlots(active: ["x", "y"], cap: 2, now: now)
-        #expect(wokenWhileFull.isEmpty)
+        var gate = RolloutGateStateMachine()
+        for node in ["a", "b", "c", "d"] { _ = gate.admit(node, holders: ["x", "y"], cap: 2) }
+        #expect(gate.waiting == ["a", "b", "c", "d"])
+        // b's plan no longer needs a slot; nothing freed: nobody is woken.
+        gate.release("b")
+        #expect(gate.wake(holders: ["x", "y"], cap: 2).isEmpty)
         // y's Job was recorded and deleted: one slot, for the oldest waiting node.
-        let woken = slots.popWaitingForFreeSlots(active: ["x"], cap: 2, now: now)
-        #expect(woken == ["a"])
-        // The woken node's grant counts: asking again wakes nobody, and a newcomer waits.
-        let wokenAgain = slots.popWaitingForFreeSlots(active: ["x"], cap: 2, now: now)
-        #expect(wokenAgain.isEmpty)
-        let newcomer = slots.acquire("e", active: ["x"], cap: 2, now: now)
-        #expect(!newcomer)
-        let wokenNodeGetsItsSlot = slots.acquire("a", active: ["x"], cap: 2, now: now)
-        #expect(wokenNodeGetsItsSlot)
-        // Both Jobs done: "b" stopped waiting, so "c" and "d" are next.
-        let next = slots.popWaitingForFreeSlots(active: [], cap: 3, now: now)
-        #expect(next == ["c", "d"])
-        #expect(slots.waiting == ["e"])
+        #expect(gate.wake(holders: ["x"], cap: 2) == ["a"])
+        // The slot is kept for the woken node: asking again wakes nobody, and a newcomer waits.
+        #expect(gate.wake(holders: ["x"], cap: 2).isEmpty)
+        #expect(!gate.admit("e", holders: ["x"], cap: 2).admitted)
+        #expect(gate.admit("a", holders: ["x"], cap: 2).admitted)
+        gate.started("a")
+        #expect(gate.wake(holders: ["x", "a"], cap: 2).isEmpty)
+        // x's Job done and the cap grew: "b" stopped waiting, so "c" and "d" are next.
+        #expect(gate.wake(holders: ["a"], cap: 3) == ["c", "d"])
+        #expect(gate.waiting == ["e"])
+    }
+
+    @Test func aSlotKeptForANodeThatIsGoneIsFreed() {
+        var gate = RolloutGateStateMachine()
+        _ = gate.admit("a", holders: ["x"], cap: 1)
+        #expect(gate.wake(holders: [], cap: 1) == ["a"])
+        // a's Node was deleted before its reconcile: the next node takes the slot.
+        #expect(gate.admit("b", holders: [], cap: 1, exists: { $0 != "a" }).admitted)
     }
 }

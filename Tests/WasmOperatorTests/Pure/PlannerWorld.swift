@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import KubernetesClient
 @testable import WasmOperator
 
@@ -15,6 +16,8 @@ struct PlannerWorld {
     var events: [NodePlan.PlannedEvent] = []
     var jobsCreated: [String] = []
     var writes = 0
+    /// The node's lifecycle so far, one entry per change of state.
+    var states: [NodeState.Kind] = []
 
     init(annotation: String? = "true", configuration: OperatorConfiguration = PlannerWorld.defaultConfiguration) {
         self.configuration = configuration
@@ -37,18 +40,38 @@ struct PlannerWorld {
     var phase: WasmNodeStatus.Phase? { status?.status?.phase }
     func condition(_ type: String) -> Condition? { status?.status?.conditions?[type: type] }
 
+    /// The plan the reconciler carries out, with the rollout gate's answer `slotAvailable`.
     func plan() -> NodePlan {
         NodePlanner.plan(NodePlanInput(
             nodeName: "worker-1", node: node, status: status, jobs: Array(jobs.values), configuration: configuration,
-            now: now, rolloutSlotAvailable: slotAvailable, cleanup: cleanup))
+            now: now, cleanup: cleanup)
+        ).resolved(slotGranted: slotAvailable)
     }
 
     /// Plans and applies; returns the plan.
     @discardableResult
     mutating func step() -> NodePlan {
         let plan = plan()
+        record(plan.state.kind)
         apply(plan)
+        // The Job just started runs now, whether or not a step sees it before it finishes.
+        switch plan.startJob?.operation {
+        case .install?: record(.installing)
+        case .uninstall?: record(.uninstalling)
+        case .status?: record(.checking)
+        case nil: break
+        }
         return plan
+    }
+
+    /// Every move of a scenario must be one that NodeState.transitions (and so the diagram in
+    /// docs/architecture.md) lists.
+    mutating func record(_ state: NodeState.Kind, sourceLocation: SourceLocation = #_sourceLocation) {
+        if let last = states.last, last != state, state != .absent {
+            #expect(NodeState.transitions.contains { $0.from == last && $0.to == state },
+                    "\(last) → \(state) is not in NodeState.transitions", sourceLocation: sourceLocation)
+        }
+        if states.last != state { states.append(state) }
     }
 
     mutating func apply(_ plan: NodePlan) {
