@@ -262,26 +262,35 @@ def test_every_crd_field_has_a_description_for_kubectl_explain(default):
 
 def operator_cli_flags() -> dict[str, set[str]] | None:
     """--flags each subcommand of the Swift `kwasm-operator` accepts, read from its ArgumentParser
-    declarations (camelCase property -> --kebab-case), or None when the sources are not there."""
+    declarations (camelCase property -> --kebab-case, or `.customLong`): the flags both subcommands
+    share (`OperatorFlags` in WasmOperator) plus each subcommand's own. None when the sources are not there."""
     sources = sorted((REPO / "Sources" / "kwasm-operator").glob("*.swift"))
-    text = "\n".join(p.read_text() for p in sources)
-    structs = dict(re.findall(r"^struct (\w+)[^{]*\{(.*?)^\}", text, flags=re.M | re.S))
-    if not {"SharedOptions", "Run", "Cleanup"} <= set(structs):
+    sources += [REPO / "Sources" / "WasmOperator" / "Configuration" / "OperatorFlags.swift"]
+    text = "\n".join(p.read_text() for p in sources if p.exists())
+    structs = dict(re.findall(r"^(?:public )?struct (\w+)[^{]*\{(.*?)^\}", text, flags=re.M | re.S))
+    if not {"OperatorFlags", "Run", "Cleanup"} <= set(structs):
         return None
 
     def flags(body: str) -> set[str]:
-        names = re.findall(r"@(?:Option|Flag)\b.*?\bvar (\w+)", body, flags=re.S)
-        return {"--" + re.sub(r"([A-Z])", lambda m: "-" + m.group(1).lower(), n) for n in names}
+        found = set()
+        for arguments, name in re.findall(r"@(?:Option|Flag)\b(\([^\n]*\))?\s*(?:public )?var (\w+)", body, flags=re.S):
+            custom = re.search(r'\.customLong\("([^"]+)"\)', arguments or "")
+            found.add("--" + (custom.group(1) if custom else re.sub(r"([A-Z])", lambda m: "-" + m.group(1).lower(), name)))
+        return found
 
-    shared = flags(structs["SharedOptions"])
-    return {"run": shared | flags(structs["Run"]), "cleanup": shared | flags(structs["Cleanup"])}
+    def uses_shared(body: str) -> bool:
+        return re.search(r"@OptionGroup\s+var \w+: OperatorFlags", body) is not None
+
+    shared = flags(structs["OperatorFlags"])
+    return {command: flags(structs[name]) | (shared if uses_shared(structs[name]) else set())
+            for command, name in (("run", "Run"), ("cleanup", "Cleanup"))}
 
 
 @pytest.mark.parametrize("set_name", VALUE_SETS)
 def test_every_flag_the_chart_passes_is_accepted_by_the_operator_binary(rendered_sets, set_name):
     accepted = operator_cli_flags()
     if accepted is None:
-        pytest.skip("Sources/kwasm-operator has no SharedOptions/Run/Cleanup ArgumentParser structs to check against")
+        pytest.fail("no OperatorFlags/Run/Cleanup ArgumentParser structs found in Sources/kwasm-operator and WasmOperator/Configuration/OperatorFlags.swift")
     rendered = rendered_sets[set_name]
     commands = [("run", deployment_args(rendered))]
     commands += [("cleanup", j["spec"]["template"]["spec"]["containers"][0]["args"]) for j in rendered.hooks if j["kind"] == "Job"]
