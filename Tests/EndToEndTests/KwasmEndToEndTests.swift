@@ -16,15 +16,8 @@ struct KwasmEndToEndTests {
         do {
             let client = e2e.client
             let node = EndToEndCluster.nodeName
-            _ = try await client.mergePatch(Node.self, name: node, patch: ["metadata": ["annotations": [OperatorEndToEndTests.annotation: "true"]]])
             let waiter = OperatorEndToEndTests()
-            let status = try await waiter.waitFor("WasmNodeStatus \(node) Ready or Failed", e2e) { () -> WasmNodeStatus? in
-                let status = try await client.getIfExists(WasmNodeStatus.self, name: node)
-                switch status?.status?.phase {
-                case .ready?, .failed?, .unsupported?: return status
-                default: return nil
-                }
-            }
+            let status = try await waiter.annotateAndWaitUntilSettled(e2e)
             try #require(status.status?.phase == .ready, "lastError \(String(describing: status.status?.lastError))")
             let installed = status.status?.runtimes?.first { $0.name == "kwasm" }
             #expect(installed?.handler == "kwasm" && installed?.runtimeType == "io.containerd.runc.v2", "\(String(describing: installed))")

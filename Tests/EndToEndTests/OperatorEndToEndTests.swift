@@ -46,16 +46,8 @@ struct OperatorEndToEndTests {
     func install(_ e2e: EndToEndCluster) async throws {
         let client = e2e.client
         let node = EndToEndCluster.nodeName
-        _ = try await client.mergePatch(Node.self, name: node, patch: ["metadata": ["annotations": [Self.annotation: "true"]]])
-
         // The user's `kubectl get wns -w`: wait for Ready (or stop early on a final failure).
-        let status = try await waitFor("WasmNodeStatus \(node) to leave Pending/Installing", e2e) { () -> WasmNodeStatus? in
-            let status = try await client.getIfExists(WasmNodeStatus.self, name: node)
-            switch status?.status?.phase {
-            case .ready?, .failed?, .unsupported?: return status
-            default: return nil
-            }
-        }
+        let status = try await annotateAndWaitUntilSettled(e2e)
         try #require(status.status?.phase == .ready,
                      "phase \(String(describing: status.status?.phase)), lastError \(String(describing: status.status?.lastError))")
 
@@ -167,6 +159,21 @@ struct OperatorEndToEndTests {
 
     /// Polls `probe` until it returns a value; throws when the operator exits or the deadline passes.
     /// Errors from the probe (a request that failed once) are retried until the deadline.
+    /// `kubectl annotate node … kwasm.sh/kwasm-node=true`, then `kubectl get wns -w` until the phase
+    /// settles: Ready, Failed or Unsupported.
+    func annotateAndWaitUntilSettled(_ e2e: EndToEndCluster) async throws -> WasmNodeStatus {
+        let client = e2e.client
+        let node = EndToEndCluster.nodeName
+        _ = try await client.mergePatch(Node.self, name: node, patch: ["metadata": ["annotations": [Self.annotation: "true"]]])
+        return try await waitFor("WasmNodeStatus \(node) to leave Pending/Installing", e2e) { () -> WasmNodeStatus? in
+            let status = try await client.getIfExists(WasmNodeStatus.self, name: node)
+            switch status?.status?.phase {
+            case .ready?, .failed?, .unsupported?: return status
+            default: return nil
+            }
+        }
+    }
+
     func waitFor<T>(_ what: String, _ e2e: EndToEndCluster, _ probe: () async throws -> T?) async throws -> T {
         let deadline = ContinuousClock.now + Self.deadline
         var lastError: (any Error)?

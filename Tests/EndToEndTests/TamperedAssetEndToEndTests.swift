@@ -65,14 +65,7 @@ struct TamperedAssetEndToEndTests {
             statuses.stop()
         }
 
-        _ = try await client.mergePatch(Node.self, name: node, patch: ["metadata": ["annotations": [OperatorEndToEndTests.annotation: "true"]]])
-        let status = try await steps.waitFor("WasmNodeStatus \(node) to give up (phase Failed)", e2e) { () -> WasmNodeStatus? in
-            let status = try await client.getIfExists(WasmNodeStatus.self, name: node)
-            switch status?.status?.phase {
-            case .failed?, .ready?, .unsupported?: return status
-            default: return nil
-            }
-        }
+        let status = try await steps.annotateAndWaitUntilSettled(e2e)
         try #require(status.status?.phase == .failed, "status history: \(statuses.recorded)")
 
         // `kubectl get wns -o wide` / `describe`: Failed after the configured attempts, the reason named.

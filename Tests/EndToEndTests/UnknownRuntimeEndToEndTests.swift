@@ -35,14 +35,7 @@ struct UnknownRuntimeEndToEndTests {
         defer { labels.stop() }
         let steps = OperatorEndToEndTests()
 
-        _ = try await client.mergePatch(Node.self, name: node, patch: ["metadata": ["annotations": [OperatorEndToEndTests.annotation: "true"]]])
-        let status = try await steps.waitFor("WasmNodeStatus \(node) Failed", e2e) { () -> WasmNodeStatus? in
-            let status = try await client.getIfExists(WasmNodeStatus.self, name: node)
-            switch status?.status?.phase {
-            case .failed?, .ready?, .unsupported?: return status
-            default: return nil
-            }
-        }
+        let status = try await steps.annotateAndWaitUntilSettled(e2e)
         try #require(status.status?.phase == .failed, "phase \(String(describing: status.status?.phase))")
         let lastError = try #require(status.status?.lastError)
         #expect(lastError.code == "UnknownRuntime", "lastError: \(lastError)")
