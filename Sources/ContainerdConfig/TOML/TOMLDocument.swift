@@ -110,10 +110,12 @@ struct TOMLDocument: Sendable {
         static let element: UInt8 = 16
     }
 
-    var bytes: [UInt8]
+    /// The parsed bytes, indexed from 0: the file read from disk or a prefix of it (the file without our block,
+    /// parsed in place instead of copied).
+    var bytes: ArraySlice<UInt8>
     /// Bytes after ``bytes`` (only while ``TOMLParser/validateAppending(_:to:)`` checks an addition):
     /// offsets past ``bytes`` point here.
-    var appended: [UInt8] = []
+    var appended: ArraySlice<UInt8> = []
     var nodes: [Node] = [Node(parent: -1, keyStart: 0, keyEnd: 0, line: 1, payload: -1)]
     /// Kind code and flags of each node (parallel to ``nodes``).
     var kinds: [UInt8] = [TableOrigin.header.rawValue]
@@ -133,11 +135,12 @@ struct TOMLDocument: Sendable {
     static let root = 0
 
     /// Runs `body` on the buffer holding `offset` (``bytes`` or ``appended``) and the offset within it.
-    func withSource<R>(at offset: Int, _ body: ([UInt8], Int) -> R) -> R {
+    func withSource<R>(at offset: Int, _ body: (ArraySlice<UInt8>, Int) -> R) -> R {
         offset < bytes.count || appended.isEmpty ? body(bytes, offset) : body(appended, offset - bytes.count)
     }
 
-    init(bytes: [UInt8]) {
+    init(bytes: ArraySlice<UInt8>) {
+        precondition(bytes.startIndex == 0, "document bytes are indexed from 0")
         self.bytes = bytes
     }
 
