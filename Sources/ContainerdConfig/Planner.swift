@@ -418,7 +418,7 @@ struct Planner {
         var found = false
         var headers = Set<Int32>()
         for index in 0..<doc.headerCount where doc.path(of: Int(doc.headerRecords[index].node)).starts(with: prefix) {
-            lines.insert(Int(doc.headerRecords[index].line))
+            lines.insert(doc.line(ofNode: Int(doc.headerRecords[index].node)))
             headers.insert(Int32(index))
             found = true
         }

@@ -286,8 +286,7 @@ struct TOMLParser {
         } else {
             table = addNode(TOMLDocument.TableOrigin.header.rawValue, last, parent: current, line: line)
         }
-        doc.headerRecords.append(TOMLDocument.HeaderRecord(node: Int32(table), line: Int32(headerLine),
-                                                           start: Int32(origin + start), end: Int32(origin + i)))
+        doc.headerRecords.append(TOMLDocument.HeaderRecord(node: Int32(table), start: Int32(origin + start)))
         currentTable = table
         currentHeader = headerIndex
     }
@@ -297,7 +296,7 @@ struct TOMLParser {
     /// Adds a node; `parent` -1 leaves it detached (not findable) until ``attach(_:to:)``.
     private mutating func addNode(_ code: UInt8, _ key: KeyPart, parent: Int, line: Int) -> Int {
         let node = doc.nodes.count
-        doc.nodes.append(TOMLDocument.Node(parent: Int32(parent), keyStart: Int32(origin + key.start), keyEnd: Int32(origin + key.end),
+        doc.nodes.append(TOMLDocument.Node(parent: Int32(parent), keyStart: Int32(origin + key.start),
                                            line: Int32(line), payload: -1))
         doc.kinds.append(code | (key.escaped ? TOMLDocument.KindCode.escapedKey : 0))
         if parent >= 0 { index.insert(Int32(node), in: doc) }
@@ -478,7 +477,7 @@ struct TOMLParser {
         }
     }
 
-    private static func isBareKeyByte(_ c: UInt8) -> Bool {
+    static func isBareKeyByte(_ c: UInt8) -> Bool {
         (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x5F || c == 0x2D
     }
 
