@@ -2,8 +2,13 @@
 public struct PlannedFile: Sendable, Hashable {
     /// Host path.
     public var path: String
-    /// New contents; nil means delete the file.
-    public var newContents: [UInt8]?
+    /// New contents, as parts over the bytes read from disk and our block; nil means delete the file.
+    public var contents: FileBytes?
+    /// New contents in one array (a copy of ``contents``); nil means delete the file.
+    public var newContents: [UInt8]? {
+        get { contents?.joined }
+        set { contents = newValue.map(FileBytes.init) }
+    }
     /// The file exists and has not been changed by us before: back it up before the first write.
     public var needsBackup: Bool
     /// The file did not exist and the engine created it (uninstall will delete it again).
@@ -12,8 +17,13 @@ public struct PlannedFile: Sendable, Hashable {
     public var diff: String
 
     public init(path: String, newContents: [UInt8]?, needsBackup: Bool, createdByUs: Bool, diff: String) {
+        self.init(path: path, contents: newContents.map(FileBytes.init), needsBackup: needsBackup,
+                  createdByUs: createdByUs, diff: diff)
+    }
+
+    public init(path: String, contents: FileBytes?, needsBackup: Bool, createdByUs: Bool, diff: String) {
         self.path = path
-        self.newContents = newContents
+        self.contents = contents
         self.needsBackup = needsBackup
         self.createdByUs = createdByUs
         self.diff = diff

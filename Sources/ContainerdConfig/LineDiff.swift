@@ -2,10 +2,15 @@
 /// diff is fast even for a 1 MiB file.
 enum LineDiff {
     static func render(path: String, old: [UInt8]?, new: [UInt8]?) -> String {
+        render(path: path, old: old, new: new.map(FileBytes.init))
+    }
+
+    /// `new` as parts (the file read from disk and our block), read in place.
+    static func render(path: String, old: [UInt8]?, new: FileBytes?) -> String {
         var out = "--- \(old == nil ? "/dev/null" : path)\n+++ \(new == nil ? "/dev/null" : path)\n"
         // Skip the identical head and tail at byte level (cheap on a 1 MiB file), keeping whole
         // lines and a little context, and diff only the rest.
-        let x = old ?? [], y = new ?? []
+        let x = old ?? [], y = new ?? FileBytes([])
         var head = 0
         while head < x.count, head < y.count, x[head] == y[head] { head += 1 }
         var tail = 0

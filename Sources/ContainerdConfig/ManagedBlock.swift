@@ -27,9 +27,9 @@ enum ManagedBlock {
         var metadata: Metadata
     }
 
-    static func lineEnding(of bytes: [UInt8]) -> String {
+    static func lineEnding(of bytes: some RandomAccessCollection<UInt8>) -> String {
         guard let newline = bytes.firstIndex(of: 0x0A) else { return "\n" }
-        return newline > 0 && bytes[newline - 1] == 0x0D ? "\r\n" : "\n"
+        return newline > bytes.startIndex && bytes[bytes.index(before: newline)] == 0x0D ? "\r\n" : "\n"
     }
 
     /// Locates the block. nil when absent.
@@ -85,22 +85,23 @@ enum ManagedBlock {
         fact.hasPrefix(key) ? String(fact.dropFirst(key.count)) : nil
     }
 
-    /// The file without the block and without the line ending added in front of it.
-    static func remove(_ found: Found, from bytes: [UInt8]) -> [UInt8] {
-        var before = Array(bytes[..<found.range.lowerBound])
+    /// The file without the block and without the line ending added in front of it, indexed from 0: a prefix
+    /// of `bytes` (no copy) when the block is at the end, as we write it.
+    static func remove(_ found: Found, from bytes: [UInt8]) -> ArraySlice<UInt8> {
+        var cut = found.range.lowerBound
         let after = bytes[found.range.upperBound...]
-        let atEnd = after.isEmpty
         var separator = 0
-        if before.last == 0x0A { separator = before.count >= 2 && before[before.count - 2] == 0x0D ? 2 : 1 }
+        if cut > 0, bytes[cut - 1] == 0x0A { separator = cut >= 2 && bytes[cut - 2] == 0x0D ? 2 : 1 }
         if separator > 0 {
             // Remove the separator we added: always at end of file; in the middle only if it
-            // formed a blank line (otherwise it now ends a user's line). (No slice of `before` is held
-            // here: it would make removeLast copy the whole file.)
-            let restLast = before.count > separator ? before[before.count - separator - 1] : nil
-            if atEnd || restLast == 0x0A { before.removeLast(separator) }
+            // formed a blank line (otherwise it now ends a user's line).
+            let restLast = cut > separator ? bytes[cut - separator - 1] : nil
+            if after.isEmpty || restLast == 0x0A { cut -= separator }
         }
-        before.append(contentsOf: after)  // in place: a large config is not copied once more
-        return before
+        if after.isEmpty { return bytes[..<cut] }
+        var joined = Array(bytes[..<cut])
+        joined.append(contentsOf: after)
+        return joined[...]
     }
 
     /// `bytes` (which must not contain a block) with `body` appended as a block.
@@ -109,12 +110,12 @@ enum ManagedBlock {
     }
 
     /// Whether `file` is exactly `bytes + block`, compared in place.
-    static func isAppended(_ block: [UInt8], to bytes: [UInt8], in file: [UInt8]) -> Bool {
+    static func isAppended(_ block: [UInt8], to bytes: ArraySlice<UInt8>, in file: [UInt8]) -> Bool {
         file.count == bytes.count + block.count && file.starts(with: bytes) && file[bytes.count...].elementsEqual(block)
     }
 
     /// What ``append(body:metadata:to:)`` adds after `bytes`.
-    static func block(body: [String], metadata: [String], after bytes: [UInt8]) -> [UInt8] {
+    static func block(body: [String], metadata: [String], after bytes: some RandomAccessCollection<UInt8>) -> [UInt8] {
         let newline = lineEnding(of: bytes)
         var text = bytes.isEmpty ? "" : newline
         text += begin + newline
@@ -125,7 +126,8 @@ enum ManagedBlock {
     }
 
     /// Comments out whole lines (1-based numbers) with ``takeOverPrefix``: take-over of a user's runtime.
-    static func commentOut(lines: Set<Int>, in bytes: [UInt8]) -> [UInt8] {
+    /// `bytes` are indexed from 0.
+    static func commentOut(lines: Set<Int>, in bytes: ArraySlice<UInt8>) -> [UInt8] {
         let prefix = Array(takeOverPrefix.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + lines.count * prefix.count)
@@ -166,7 +168,7 @@ enum ManagedBlock {
     }
 
     /// 64-bit FNV-1a, hex: identifies the defaults a created file started from.
-    static func digest(_ bytes: [UInt8]) -> String {
+    static func digest(_ bytes: some Sequence<UInt8>) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)

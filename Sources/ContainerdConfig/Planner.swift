@@ -15,8 +15,9 @@ struct Planner {
         var path: String
         /// Current bytes on the host (nil: missing).
         var current: [UInt8]?
-        /// The user's bytes with all our edits undone.
-        var base: [UInt8]
+        /// The user's bytes with all our edits undone, indexed from 0: a prefix of `current` when only our block
+        /// at the end was removed (a large config is not copied for that).
+        var base: ArraySlice<UInt8>
         var metadata: ManagedBlock.Metadata
         var hasBlock: Bool
         var tookOver: Set<String>
@@ -32,18 +33,22 @@ struct Planner {
             found = try ManagedBlock.find(in: current, file: path)
         } catch {
             if let saved = backup[path] {
-                return UserFile(path: path, current: current, base: saved, metadata: .init(), hasBlock: true, tookOver: [])
+                return UserFile(path: path, current: current, base: saved[...], metadata: .init(), hasBlock: true, tookOver: [])
             }
             throw error
         }
         guard let found else {
-            return UserFile(path: path, current: current, base: current, metadata: .init(), hasBlock: false, tookOver: [])
+            return UserFile(path: path, current: current, base: current[...], metadata: .init(), hasBlock: false, tookOver: [])
         }
         var base = ManagedBlock.remove(found, from: current)
-        if let entry = found.metadata.importsEntry { base = undoImportsEntry(entry, in: base) }
-        if let line = found.metadata.importsLine { base = undoImportsLine(line, in: base) }
         let tookOver = tookOverHandlers(current[found.range])
-        if !tookOver.isEmpty { base = ManagedBlock.restoreTakenOverLines(base) }
+        if found.metadata.importsEntry != nil || found.metadata.importsLine != nil || !tookOver.isEmpty {
+            var edited = Array(base)
+            if let entry = found.metadata.importsEntry { edited = undoImportsEntry(entry, in: edited) }
+            if let line = found.metadata.importsLine { edited = undoImportsLine(line, in: edited) }
+            if !tookOver.isEmpty { edited = ManagedBlock.restoreTakenOverLines(edited) }
+            base = edited[...]
+        }
         return UserFile(path: path, current: current, base: base, metadata: found.metadata, hasBlock: true, tookOver: tookOver)
     }
 
@@ -58,10 +63,15 @@ struct Planner {
     }
 
     func parse(_ bytes: [UInt8], path: String) throws(ConfigError) -> TOMLDocument {
+        try parse(bytes[...], path: path)
+    }
+
+    /// Parses `bytes` in place (see ``TOMLParser/parse(_:)-(ArraySlice<UInt8>)``).
+    func parse(_ bytes: ArraySlice<UInt8>, path: String) throws(ConfigError) -> TOMLDocument {
         do {
             return try TOMLParser.parse(bytes)
         } catch {
-            if let language = TemplateText.language(of: bytes) {
+            if let language = TemplateText.language(of: Array(bytes)) {
                 throw ConfigError(.notAContainerdConfig, file: path, line: error.line, column: error.column,
                                   reason: "not a containerd config: this looks like a \(language) template (invalid TOML until rendered: \(error.reason)); configure the tool that renders it instead")
             }
@@ -88,7 +98,7 @@ struct Planner {
         var main = try userFile(mainPath)
         var createdBase = main.metadata.createdBase
         if main.current == nil {
-            main.base = try defaultsForMissingMain()
+            main.base = try defaultsForMissingMain()[...]
             createdBase = ManagedBlock.digest(main.base)
         }
         let doc = try parse(main.base, path: mainPath)
@@ -122,13 +132,13 @@ struct Planner {
             try importDropIn(dropInPath, into: &base, facts: &facts, edited: edited, definitions: definitions, runtimesPath: runtimesPath)
             let newMain: [UInt8]
             if facts.isEmpty {
-                newMain = base
+                newMain = Array(base)
             } else {
                 newMain = ManagedBlock.append(body: ["# Wasm runtimes are in \(dropInPath) (imported above)."],
-                                              metadata: facts, to: base)
+                                              metadata: facts, to: Array(base))
             }
             _ = try validated(newMain, path: mainPath)
-            files += plannedFile(main, newContents: newMain, created: createdBase != nil)
+            files += plannedFile(main, newContents: FileBytes(newMain), created: createdBase != nil)
             // Write order: the drop-in must exist before the main file imports it.
         } else {
             facts.insert("runtimes " + definitions.map(\.handler).sorted().joined(separator: ","), at: 0)
@@ -137,11 +147,12 @@ struct Planner {
                 // `base` is the parsed file: check only the block, and let go of the document before the copy below.
                 try validated(appending: block, to: consume doc, path: mainPath)
             } else {
-                _ = try validated(base + block, path: mainPath)
+                _ = try validated(Array(base) + block, path: mainPath)
             }
             // Converged (status, a repeated install): no second copy of a large file just to compare it.
             if main.current.map({ ManagedBlock.isAppended(block, to: base, in: $0) }) != true {
-                files += plannedFile(main, newContents: base + block, created: createdBase != nil)
+                // The file read from disk and our block, written part by part: no joined copy of a large file.
+                files += plannedFile(main, newContents: FileBytes(parts: [base, block[...]]), created: createdBase != nil)
             }
             // A drop-in from an earlier install on containerd 2.x that is no longer used.
             files += try removeOwnDropIn()
@@ -164,7 +175,7 @@ struct Planner {
 
     /// Makes the main config (`base`, parsed as `edited`) import `dropInPath`, unless its imports already cover it,
     /// recording the edit in `facts`; refuses when another imported drop-in defines one of our runtimes.
-    private func importDropIn(_ dropInPath: String, into base: inout [UInt8], facts: inout [String], edited: TOMLDocument,
+    private func importDropIn(_ dropInPath: String, into base: inout ArraySlice<UInt8>, facts: inout [String], edited: TOMLDocument,
                               definitions: [RuntimeDefinition], runtimesPath: [String]) throws(ConfigError) {
         let mainPath = layout.mainConfigPath
         let imports = edited.rootEntry("imports")
@@ -251,10 +262,10 @@ struct Planner {
         // template includes its base, else the template itself when it is plain TOML.
         var templateDoc = renderedDoc
         if template.current == nil {
-            template.base = Array("{{ template \"base\" . }}\n".utf8)
+            template.base = Array("{{ template \"base\" . }}\n".utf8)[...]
             createdBase = ManagedBlock.digest(template.base)
         } else {
-            let scan = TemplateText.scan(template.base)
+            let scan = TemplateText.scan(Array(template.base))
             blockSchema = try templateSchema(scan, path: targetPath, renderedSchema: schema)
             if !scan.includesBase { templateDoc = try? TOMLParser.parse(template.base) }
             let runtimesPath = ConfigSchema.runtimesPath(pluginID: ConfigSchema.criPluginID(schema: blockSchema, doc: nil))
@@ -276,8 +287,8 @@ struct Planner {
         facts.insert("runtimes " + definitions.map(\.handler).sorted().joined(separator: ","), at: 0)
         // The template is not TOML; validate our block on its own.
         _ = try validated(ManagedBlock.append(body: body, metadata: facts, to: []), path: targetPath)
-        let newTemplate = ManagedBlock.append(body: body, metadata: facts, to: template.base)
-        var files = plannedFile(template, newContents: newTemplate, created: createdBase != nil)
+        let newTemplate = ManagedBlock.append(body: body, metadata: facts, to: Array(template.base))
+        var files = plannedFile(template, newContents: FileBytes(newTemplate), created: createdBase != nil)
         files += try removeOwnDropIn()
         return ConfigPlan(files: files, schema: blockSchema, effectiveConfigPath: targetPath, criPluginID: pluginID)
     }
@@ -349,8 +360,8 @@ struct Planner {
         let contents = ManagedBlock.append(body: body, metadata: facts, to: header)
         _ = try validated(contents, path: path)
         var file = existing
-        file.base = header
-        return plannedFile(file, newContents: contents, created: true)
+        file.base = header[...]
+        return plannedFile(file, newContents: FileBytes(contents), created: true)
     }
 
     private func validated(_ bytes: [UInt8], path: String) throws(ConfigError) -> TOMLDocument {
@@ -382,7 +393,7 @@ struct Planner {
 
     /// Conflicts either fail, or (take-over) comment out every line of the user's definition.
     private func resolveConflicts(_ definitions: [RuntimeDefinition], doc: TOMLDocument, runtimesPath: [String],
-                                  path: String, takeOver: Set<String>) throws(ConfigError) -> ([UInt8], [String]) {
+                                  path: String, takeOver: Set<String>) throws(ConfigError) -> (ArraySlice<UInt8>, [String]) {
         var lines = Set<Int>()
         var tookOver: [String] = []
         for definition in definitions {
@@ -398,7 +409,7 @@ struct Planner {
             tookOver.append(definition.handler)
         }
         guard !lines.isEmpty else { return (doc.bytes, []) }
-        return (ManagedBlock.commentOut(lines: lines, in: doc.bytes), tookOver)
+        return (ManagedBlock.commentOut(lines: lines, in: doc.bytes)[...], tookOver)
     }
 
     /// Adds the lines of every header and key/value under `prefix` to `lines`; false when there are none
@@ -407,7 +418,7 @@ struct Planner {
         var found = false
         var headers = Set<Int32>()
         for index in 0..<doc.headerCount where doc.path(of: Int(doc.headerRecords[index].node)).starts(with: prefix) {
-            lines.insert(Int(doc.headerRecords[index].line))
+            lines.insert(doc.line(ofNode: Int(doc.headerRecords[index].node)))
             headers.insert(Int32(index))
             found = true
         }
@@ -420,9 +431,13 @@ struct Planner {
         return found
     }
 
-    private func plannedFile(_ file: UserFile, newContents: [UInt8]?, created: Bool) -> [PlannedFile] {
-        guard newContents != file.current else { return [] }
-        return [PlannedFile(path: file.path, newContents: newContents,
+    private func plannedFile(_ file: UserFile, newContents: FileBytes?, created: Bool) -> [PlannedFile] {
+        switch (newContents, file.current) {
+        case (nil, nil): return []
+        case (let new?, let current?) where new.equals(current): return []
+        default: break
+        }
+        return [PlannedFile(path: file.path, contents: newContents,
                             needsBackup: file.current != nil && !file.hasBlock && !created,
                             createdByUs: created,
                             diff: LineDiff.render(path: file.path, old: file.current, new: newContents))]
@@ -445,7 +460,7 @@ struct Planner {
         if mayDelete, let createdBase = file.metadata.createdBase, ManagedBlock.digest(file.base) == createdBase {
             return plannedFile(file, newContents: nil, created: true)
         }
-        return plannedFile(file, newContents: file.base, created: false)
+        return plannedFile(file, newContents: FileBytes(parts: [file.base]), created: false)
     }
 
     // MARK: uninstall
@@ -496,7 +511,7 @@ struct Planner {
                 continue
             }
             let hasBlock = ((try? ManagedBlock.find(in: current, file: file.path)) ?? nil) != nil
-            if file.newContents == nil {
+            if file.contents == nil {
                 drift.append(Drift(path: file.path, message: "config: \(file.path) is left over from an earlier install"))
             } else if !hasBlock {
                 for definition in definitions {

@@ -5,11 +5,25 @@ import Testing
 /// offset records, never Strings, and checking an appended block does not parse the file again.
 @Suite struct TOMLDocumentMemoryTests {
     @Test func recordsHoldNoReferences() {
-        // POD: no String, Array or Dictionary per table, key or header; 20 bytes a node.
+        // POD: no String, Array or Dictionary per table, key or header; 16 bytes a node, 8 a header.
         #expect(_isPOD(TOMLDocument.Node.self))
         #expect(_isPOD(TOMLDocument.ValueRecord.self))
         #expect(_isPOD(TOMLDocument.HeaderRecord.self))
-        #expect(MemoryLayout<TOMLDocument.Node>.stride == 20)
+        #expect(MemoryLayout<TOMLDocument.Node>.stride == 16)
+        #expect(MemoryLayout<TOMLDocument.HeaderRecord>.stride == 8)
+    }
+
+    /// Key ends and header ends are lexed again, not stored: quoted keys holding quotes, brackets and dots.
+    @Test func keyAndHeaderEndsAreLexedAgain() throws {
+        let text = "a-b_1 = 1\n[ \"x]\\\"y\" . 'p]q' ]\nk = 2\n[[arr . \"e.]\"]]\n\"\" = 3\n"
+        let doc = try TOMLParser.parse(Array(text.utf8))
+        #expect(doc.value(at: ["a-b_1"]) == .integer(1))
+        #expect(doc.value(at: ["x]\"y", "p]q", "k"]) == .integer(2))
+        let headers = doc.headers
+        #expect(headers.map(\.path) == [["x]\"y", "p]q"], ["arr", "e.]"]])
+        #expect(headers.map(\.line) == [2, 4])
+        #expect(headers.map { String(decoding: Array(text.utf8)[$0.range], as: UTF8.self) }
+                == ["[ \"x]\\\"y\" . 'p]q' ]", "[[arr . \"e.]\"]]"])
     }
 
     @Test func manyTablesAreFoundByPath() throws {

@@ -47,9 +47,7 @@ struct TOMLNodeIndex: Sendable {
     }
 
     private static func keyEquals(_ node: Int32, _ key: UnsafeRawBufferPointer, in doc: TOMLDocument) -> Bool {
-        let n = doc.nodes[Int(node)]
-        if doc.kinds[Int(node)] & TOMLDocument.KindCode.escapedKey == 0, Int(n.keyEnd - n.keyStart) != key.count { return false }
-        return withKey(of: node, in: doc) { $0.elementsEqual(key) }
+        withKey(of: node, in: doc) { $0.count == key.count && $0.elementsEqual(key) }
     }
 
     /// The decoded key bytes of a node (in place unless the key has escapes).
@@ -61,7 +59,7 @@ struct TOMLNodeIndex: Sendable {
         }
         return doc.withSource(at: Int(n.keyStart)) { source, start in
             source.withUnsafeBytes { all in
-                body(UnsafeRawBufferPointer(rebasing: all[start..<(start + Int(n.keyEnd - n.keyStart))]))
+                body(UnsafeRawBufferPointer(rebasing: all[start..<(start + doc.keyLength(of: Int(node)))]))
             }
         }
     }

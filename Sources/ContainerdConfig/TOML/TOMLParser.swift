@@ -12,7 +12,7 @@ struct TOMLParseError: Error, Sendable, Equatable {
 /// invalid UTF-8.
 struct TOMLParser {
     /// The bytes being parsed: the file, or (``validateAppending(_:to:)``) only what is appended to it.
-    private let b: [UInt8]
+    private let b: ArraySlice<UInt8>
     /// Offset of `b` in the document (``TOMLDocument/bytes`` then ``TOMLDocument/appended``).
     private let origin: Int
     private var i = 0
@@ -33,6 +33,12 @@ struct TOMLParser {
     static let maxKeyParts = 128
 
     static func parse(_ bytes: [UInt8]) throws(TOMLParseError) -> TOMLDocument {
+        try parse(bytes[...])
+    }
+
+    /// Parses `bytes` in place when they start at index 0 (a prefix of a file: no copy), else a copy of them.
+    static func parse(_ slice: ArraySlice<UInt8>) throws(TOMLParseError) -> TOMLDocument {
+        let bytes = slice.startIndex == 0 ? slice : Array(slice)[...]
         guard bytes.count < Int(Int32.max) else {
             throw TOMLParseError(line: 1, column: 1, reason: "file is larger than 2 GiB")
         }
@@ -48,6 +54,7 @@ struct TOMLParser {
     /// parse goes on from the document's end state, exactly as a parse of the whole file would. Takes the
     /// document (pass it with `consume`, or its tables are copied first).
     static func validateAppending(_ appended: [UInt8], to document: consuming TOMLDocument) throws(TOMLParseError) {
+        let appended = appended[...]
         guard document.bytes.count + appended.count < Int(Int32.max) else {
             throw TOMLParseError(line: 1, column: 1, reason: "file is larger than 2 GiB")
         }
@@ -55,20 +62,20 @@ struct TOMLParser {
         // otherwise the two run together (a trailing comment would swallow the first line): parse them as one.
         guard document.bytes.isEmpty || document.bytes.last == 0x0A || appended.first == 0x0A
                 || appended.starts(with: [0x0D, 0x0A]) else {
-            _ = try parse(document.bytes + appended)
+            _ = try parse(Array(document.bytes) + appended)
             return
         }
         var parser = TOMLParser(continuing: document, appended: appended)
         try parser.run()
     }
 
-    private init(bytes: [UInt8]) {
+    private init(bytes: ArraySlice<UInt8>) {
         b = bytes
         origin = 0
         doc = TOMLDocument(bytes: bytes)
     }
 
-    private init(continuing document: consuming TOMLDocument, appended: [UInt8]) {
+    private init(continuing document: consuming TOMLDocument, appended: ArraySlice<UInt8>) {
         b = appended
         origin = document.bytes.count
         doc = document
@@ -84,7 +91,7 @@ struct TOMLParser {
 
     /// Room for about one node, key and header per line up front: growing a large array by doubling holds the
     /// old and the new copy at once (capacity never written to is not resident).
-    private mutating func reserveForLines(_ bytes: [UInt8]) {
+    private mutating func reserveForLines(_ bytes: ArraySlice<UInt8>) {
         var lines = 1
         bytes.withUnsafeBufferPointer { for byte in $0 where byte == 0x0A { lines += 1 } }
         doc.nodes.reserveCapacity(lines + 1)
@@ -109,7 +116,7 @@ struct TOMLParser {
     }
 
     /// Decodes the (already validated) value starting at `offset` on `line`.
-    static func decodeValue(_ bytes: [UInt8], at offset: Int, line: Int) -> DecodedValue {
+    static func decodeValue(_ bytes: ArraySlice<UInt8>, at offset: Int, line: Int) -> DecodedValue {
         var parser = TOMLParser(bytes: bytes)
         parser.i = offset
         parser.line = line
@@ -119,7 +126,7 @@ struct TOMLParser {
     }
 
     /// A basic-string key with escapes, decoded (`contentStart` is just past its opening quote).
-    static func decodeEscapedKey(_ bytes: [UInt8], contentStart: Int) -> String {
+    static func decodeEscapedKey(_ bytes: ArraySlice<UInt8>, contentStart: Int) -> String {
         var parser = TOMLParser(bytes: bytes)
         parser.i = contentStart - 1
         return (try? parser.parseBasicString()) ?? ""
@@ -279,8 +286,7 @@ struct TOMLParser {
         } else {
             table = addNode(TOMLDocument.TableOrigin.header.rawValue, last, parent: current, line: line)
         }
-        doc.headerRecords.append(TOMLDocument.HeaderRecord(node: Int32(table), line: Int32(headerLine),
-                                                           start: Int32(origin + start), end: Int32(origin + i)))
+        doc.headerRecords.append(TOMLDocument.HeaderRecord(node: Int32(table), start: Int32(origin + start)))
         currentTable = table
         currentHeader = headerIndex
     }
@@ -290,7 +296,7 @@ struct TOMLParser {
     /// Adds a node; `parent` -1 leaves it detached (not findable) until ``attach(_:to:)``.
     private mutating func addNode(_ code: UInt8, _ key: KeyPart, parent: Int, line: Int) -> Int {
         let node = doc.nodes.count
-        doc.nodes.append(TOMLDocument.Node(parent: Int32(parent), keyStart: Int32(origin + key.start), keyEnd: Int32(origin + key.end),
+        doc.nodes.append(TOMLDocument.Node(parent: Int32(parent), keyStart: Int32(origin + key.start),
                                            line: Int32(line), payload: -1))
         doc.kinds.append(code | (key.escaped ? TOMLDocument.KindCode.escapedKey : 0))
         if parent >= 0 { index.insert(Int32(node), in: doc) }
@@ -471,7 +477,7 @@ struct TOMLParser {
         }
     }
 
-    private static func isBareKeyByte(_ c: UInt8) -> Bool {
+    static func isBareKeyByte(_ c: UInt8) -> Bool {
         (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x5F || c == 0x2D
     }
 

@@ -99,9 +99,9 @@ struct HostPlanExecutor {
                 if planned.path == host.layout.mainConfigPath { report.backupPath = InstallerFiles.backup(ofConfig: planned.path) }
             }
             try journal.rememberFile(target, knownBytes: snapshot.contents(of: planned.path))
-            if let bytes = planned.newContents {
-                try AtomicFile.write(bytes, to: target)
-                state?.configFiles[planned.path] = FileDigest.sha256(bytes)
+            if let contents = planned.contents {
+                try AtomicFile.write(parts: contents.parts, to: target)
+                state?.configFiles[planned.path] = FileDigest.sha256(parts: contents.parts)
             } else {
                 try AtomicFile.remove(target)
                 state?.configFiles[planned.path] = nil

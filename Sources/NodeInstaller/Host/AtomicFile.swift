@@ -19,6 +19,26 @@ public enum AtomicFile {
     /// when nil, and `owner`, or the existing regular file's owner when nil. Whatever is at `path` (a symlink
     /// included) is replaced, never written through.
     public static func write(_ bytes: some DataProtocol, to path: String, mode: mode_t? = nil, owner: Owner? = nil) throws {
+        // Written from the caller's storage: a large config is not copied once more here.
+        try write(to: path, mode: mode, owner: owner) { fd in
+            bytes.withContiguousStorageIfAvailable { writeAll(fd, UnsafeRawBufferPointer($0)) }
+                ?? Array(bytes).withUnsafeBytes { writeAll(fd, $0) }
+        }
+    }
+
+    /// ``write(_:to:mode:owner:)`` of the concatenated `parts`, one write per part (no joined copy).
+    public static func write(parts: [ArraySlice<UInt8>], to path: String, mode: mode_t? = nil, owner: Owner? = nil) throws {
+        try write(to: path, mode: mode, owner: owner) { fd in
+            for part in parts {
+                if let failure = part.withUnsafeBytes({ writeAll(fd, $0) }) { return failure }
+            }
+            return nil
+        }
+    }
+
+    /// The temp file, fsync and rename around `fill`, which writes the contents to the temp file's descriptor
+    /// and returns errno on failure.
+    private static func write(to path: String, mode: mode_t?, owner: Owner?, _ fill: (Int32) -> Int32?) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try makeDirectories(directory)
         var existing = stat()
@@ -33,10 +53,7 @@ public enum AtomicFile {
         defer {
             if !ok { unlink(temp) }
         }
-        // Written from the caller's storage: a large config is not copied once more here.
-        let failure = bytes.withContiguousStorageIfAvailable { writeAll(fd, UnsafeRawBufferPointer($0)) }
-            ?? Array(bytes).withUnsafeBytes { writeAll(fd, $0) }
-        if let failure {
+        if let failure = fill(fd) {
             close(fd)
             throw InstallerError.io("cannot write", path: temp, errno: failure)
         }

@@ -23,6 +23,13 @@ public enum FileDigest {
         hex(SHA256.hash(data: bytes))
     }
 
+    /// ``sha256(_:)`` of the concatenated `parts`, hashed in place.
+    public static func sha256(parts: [ArraySlice<UInt8>]) -> String {
+        var hasher = SHA256()
+        for part in parts { part.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
+        return hex(hasher.finalize())
+    }
+
     static func hex(_ digest: SHA256.Digest) -> String {
         digest.map { String(format: "%02x", $0) }.joined()
     }
