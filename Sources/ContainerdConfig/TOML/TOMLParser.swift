@@ -335,17 +335,7 @@ struct TOMLParser {
     private mutating func parseKeyValue() throws(TOMLParseError) {
         let start = i
         let firstLine = line
-        let key = try parseKey()
-        skipSpaces()
-        guard peek() == UInt8(ascii: "=") else { throw fail("expected '=' after key \(render(key))") }
-        i += 1
-        skipSpaces()
-        let valueStart = i
-        // The value's node exists (detached) before the value is parsed, so an inline table's keys can hang under it.
-        let node = addNode(TOMLDocument.KindCode.value, key[key.count - 1], parent: -1, line: firstLine)
-        let isInline = peek() == UInt8(ascii: "{")
-        var ignored: Int?
-        _ = try parseValue(arrayLastElementEnd: &ignored, owner: node, ownerLine: firstLine)
+        let (key, node, valueStart, isInline) = try parseEntry(line: firstLine) { "expected '=' after key \($0)" }
 
         // Insert into the tree.
         var table = currentTable
@@ -369,6 +359,25 @@ struct TOMLParser {
         recordValue(node, header: currentHeader, start: start, valueStart: valueStart, isInline: isInline)
     }
 
+    /// `key = value` (at the top level or inside an inline table): the key, the value's node (detached — it
+    /// exists before the value is parsed, so an inline table's keys can hang under it), where the value starts
+    /// and whether it is an inline table. `missingEquals` gets the rendered key.
+    private mutating func parseEntry(
+        line entryLine: Int, missingEquals: (String) -> String
+    ) throws(TOMLParseError) -> (key: [KeyPart], node: Int, valueStart: Int, isInline: Bool) {
+        let key = try parseKey()
+        skipSpaces()
+        guard peek() == UInt8(ascii: "=") else { throw fail(missingEquals(render(key))) }
+        i += 1
+        skipSpaces()
+        let valueStart = i
+        let node = addNode(TOMLDocument.KindCode.value, key[key.count - 1], parent: -1, line: entryLine)
+        let isInline = peek() == UInt8(ascii: "{")
+        var ignored: Int?
+        _ = try parseValue(arrayLastElementEnd: &ignored, owner: node, ownerLine: entryLine)
+        return (key, node, valueStart, isInline)
+    }
+
     /// An inline table that is a key's value (or inside one): its keys become nodes under `owner`, with TOML's
     /// rules (dotted keys extend only tables made by dotted keys in the same inline table; nothing is redefined).
     private mutating func parseInlineTableNodes(owner: Int, line entryLine: Int) throws(TOMLParseError) {
@@ -380,16 +389,7 @@ struct TOMLParser {
         while true {
             skipSpaces()
             let keyAt = i
-            let key = try parseKey()
-            skipSpaces()
-            guard peek() == UInt8(ascii: "=") else { throw fail("expected '=' in inline table") }
-            i += 1
-            skipSpaces()
-            let valueStart = i
-            let node = addNode(TOMLDocument.KindCode.value, key[key.count - 1], parent: -1, line: entryLine)
-            let isInline = peek() == UInt8(ascii: "{")
-            var ignored: Int?
-            _ = try parseValue(arrayLastElementEnd: &ignored, owner: node, ownerLine: entryLine)
+            let (key, node, valueStart, isInline) = try parseEntry(line: entryLine) { _ in "expected '=' in inline table" }
             var table = owner
             var free = true
             for part in key.dropLast() {
