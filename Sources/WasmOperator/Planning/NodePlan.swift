@@ -64,8 +64,6 @@ public struct NodePlan: Sendable, Equatable {
     public var requeueAfter: Duration?
     /// Where the node stood when planned (for logs and tests; carried out by nothing).
     public var state: NodeState = .absent
-    /// The node waits for a rollout slot (this is the plan for when the gate has none).
-    public var waitingForSlot = false
     /// Set when `startJob` needs a rollout slot: the plan to carry out instead if the
     /// ``RolloutGate`` has none. Computed with the rest, so the planner never runs twice.
     public var ifNoSlot: Alternative?

@@ -182,7 +182,6 @@ public struct NodePlanner {
     }
 
     mutating func waitForSlot(_ operation: InstallerOperation, upgrading: Bool) {
-        plan.waitingForSlot = true
         plan.requeue(after: configuration.slotPollInterval)
         switch operation {
         case .install:

@@ -140,12 +140,14 @@ struct PlanExecutor {
     /// Deletes recorded Jobs; returns whether one of them held a rollout slot.
     func deleteJobs(_ names: [String]) async throws -> Bool {
         var freedSlots = false
+        let namespace = context.configuration.namespace
         for jobName in names {
-            let existing = context.jobs(for: name).first { $0.metadata.name == jobName }
+            let key = ObjectKey(namespace: namespace, name: jobName)
+            let existing = context.jobs.get(key)
             do {
-                try await client.delete(Job.self, name: jobName, namespace: context.configuration.namespace, propagation: .background)
+                try await client.delete(Job.self, name: jobName, namespace: namespace, propagation: .background)
             } catch let error as KubernetesError where error.isNotFound {}
-            context.jobs.deleted(ObjectKey(namespace: context.configuration.namespace, name: jobName), uid: existing?.metadata.uid)
+            context.jobs.deleted(key, uid: existing?.metadata.uid)
             if let existing, RolloutGate.node(holdingSlotBy: existing) != nil { freedSlots = true }
         }
         return freedSlots
