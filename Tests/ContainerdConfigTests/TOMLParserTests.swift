@@ -122,6 +122,23 @@ import TOMLKit
         }
     }
 
+    /// The errors after an inline table's entry name the problem and point at it (top-level key and nested).
+    @Test(arguments: [
+        ("a = { x = 1 y = 2 }\n", "expected ',' or '}' in inline table, found", 13),
+        ("a = { x = 1, }\n", "trailing comma in inline table", 14),
+        ("a = { x = 1", "unterminated inline table", 5),
+        ("[t]\nb = { c = { d = 1 e = 2 } }\n", "expected ',' or '}' in inline table, found", 19),
+    ])
+    func inlineTableSeparatorErrors(text: String, reason: String, column: Int) {
+        do {
+            _ = try TOMLParser.parse(Array(text.utf8))
+            Issue.record("accepted \(text.debugDescription)")
+        } catch {
+            #expect(error.reason.hasPrefix(reason), "\(error.reason)")
+            #expect(error.column == column, "\(text.debugDescription): column \(error.column)")
+        }
+    }
+
     /// Same accept/reject decision as TOMLKit on every real-world fixture, and equal values where both accept.
     @Test func agreesWithTOMLKitOnEveryFixture() throws {
         for name in try Support.allFixtures() {

@@ -405,16 +405,7 @@ struct TOMLParser {
             }
             attach(node, to: table)
             recordValue(node, header: -2, start: keyAt, valueStart: valueStart, isInline: isInline)
-            skipSpaces()
-            guard let c = peek() else { throw fail("unterminated inline table", at: open) }
-            if c == UInt8(ascii: ",") {
-                i += 1
-                skipSpaces()
-                if peek() == UInt8(ascii: "}") { throw fail("trailing comma in inline table") }
-                continue
-            }
-            if c == UInt8(ascii: "}") { i += 1; break }
-            throw fail("expected ',' or '}' in inline table, found \(describe(c))")
+            if try inlineTableClosed(openedAt: open) { break }
         }
         // Tables made by dotted keys inside an inline table are as closed as the inline table.
         for node in firstNew..<doc.nodes.count where doc.kind(of: node) == .table(.dotted) { setOrigin(node, .inline) }
@@ -688,6 +679,21 @@ struct TOMLParser {
         }
     }
 
+    /// After an inline table's entry: `,` (another entry follows; false) or `}` (the table is closed; true).
+    private mutating func inlineTableClosed(openedAt open: Int) throws(TOMLParseError) -> Bool {
+        skipSpaces()
+        guard let c = peek() else { throw fail("unterminated inline table", at: open) }
+        i += 1
+        if c == UInt8(ascii: "}") { return true }
+        guard c == UInt8(ascii: ",") else {
+            i -= 1
+            throw fail("expected ',' or '}' in inline table, found \(describe(c))")
+        }
+        skipSpaces()
+        if peek() == UInt8(ascii: "}") { throw fail("trailing comma in inline table") }
+        return false
+    }
+
     private mutating func parseInlineTable() throws(TOMLParseError) -> TOMLValue {
         let open = i
         i += 1
@@ -709,16 +715,7 @@ struct TOMLParser {
             guard TOMLParser.insert(value, at: key[...], into: &result, prefix: [], dotted: &dottedTables) else {
                 throw fail("duplicate key \(TOMLKey.render(key)) in inline table", at: keyAt)
             }
-            skipSpaces()
-            guard let c = peek() else { throw fail("unterminated inline table", at: open) }
-            if c == UInt8(ascii: ",") {
-                i += 1
-                skipSpaces()
-                if peek() == UInt8(ascii: "}") { throw fail("trailing comma in inline table") }
-                continue
-            }
-            if c == UInt8(ascii: "}") { i += 1; return .inlineTable(result) }
-            throw fail("expected ',' or '}' in inline table, found \(describe(c))")
+            if try inlineTableClosed(openedAt: open) { return .inlineTable(result) }
         }
     }
 
